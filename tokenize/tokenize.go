@@ -1,0 +1,295 @@
+package tokenize
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/sugarme/tokenizer"
+	"github.com/sugarme/tokenizer/normalizer"
+	"github.com/sugarme/tokenizer/pretrained"
+)
+
+// Tokenizer splits text into words and WordPiece tokens. It is safe for
+// concurrent use.
+type Tokenizer struct {
+	lib      *tokenizer.Tokenizer
+	model    tokenizer.Model
+	vocab    []string // id → token
+	specials []string // added tokens the library matches in raw text
+	unk      int32
+	cache    *wordCache
+}
+
+// Encoding is the result of [Tokenizer.Encode]. Its slices are reused by the
+// next call on the same Encoding, so one Encoding serves a whole stream of
+// texts without allocating.
+type Encoding struct {
+	// Norm is the normalised text of the words, concatenated.
+	Norm []byte
+	// Words holds each word's [start, end) in Norm.
+	Words [][2]int32
+	// Pieces holds the WordPiece token ids of all words, in order.
+	Pieces []int32
+	// PieceWord holds, for each piece, the index of its word.
+	PieceWord []int32
+}
+
+// Word returns the normalised text of word i. It allocates; the hot path
+// reads Norm[Words[i][0]:Words[i][1]] instead.
+func (e *Encoding) Word(i int) string {
+	return string(e.Norm[e.Words[i][0]:e.Words[i][1]])
+}
+
+func (e *Encoding) reset() {
+	e.Norm = e.Norm[:0]
+	e.Words = e.Words[:0]
+	e.Pieces = e.Pieces[:0]
+	e.PieceWord = e.PieceWord[:0]
+}
+
+// DefaultCacheWords bounds the word → pieces cache of a Tokenizer.
+const DefaultCacheWords = 1 << 16
+
+// Load builds a Tokenizer from the bytes of a tokenizer.json written by
+// [BuildBertJSON] (or an equivalent HuggingFace file).
+func Load(data []byte) (tk *Tokenizer, err error) {
+	cfg, err := parse(data)
+	if err != nil {
+		return nil, err
+	}
+	// The file was validated above; the recover is a backstop for library
+	// code paths that panic instead of returning errors.
+	defer func() {
+		if r := recover(); r != nil {
+			tk, err = nil, fmt.Errorf("tokenizer.json: rejected by the tokenizer library: %v", r)
+		}
+	}()
+	lib, err := pretrained.FromReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer.json: %w", err)
+	}
+	t := &Tokenizer{
+		lib:   lib,
+		model: lib.GetModel(),
+		vocab: make([]string, len(cfg.Model.Vocab)),
+		unk:   int32(cfg.Model.Vocab[cfg.Model.UnkToken]),
+		cache: newWordCache(DefaultCacheWords),
+	}
+	for tok, id := range cfg.Model.Vocab {
+		t.vocab[id] = tok
+	}
+	for _, a := range cfg.AddedTokens {
+		t.specials = append(t.specials, a.Content)
+	}
+	return t, nil
+}
+
+// VocabSize returns the number of WordPiece tokens.
+func (t *Tokenizer) VocabSize() int { return len(t.vocab) }
+
+// Piece returns the token string of a vocabulary id.
+func (t *Tokenizer) Piece(id int32) string {
+	if id < 0 || int(id) >= len(t.vocab) {
+		return ""
+	}
+	return t.vocab[id]
+}
+
+// Encode tokenises text into e, replacing its previous contents. The result
+// equals the library's full pipeline ([Tokenizer.Reference]) for every
+// input; text holding a special token such as "[SEP]", which the library
+// treats as a token of its own, takes the library's path.
+func (t *Tokenizer) Encode(text string, e *Encoding) error {
+	e.reset()
+	if strings.IndexByte(text, '[') >= 0 && t.hasSpecial(text) {
+		return t.encodeLibrary(text, e)
+	}
+	start := 0
+	endWord := func() {
+		if end := len(e.Norm); end > start {
+			t.appendWord(e, int32(start), int32(end))
+			start = end
+		}
+	}
+	for _, r := range text {
+		// Order as in the library: clean text, pad CJK, lower-case, strip
+		// combining marks, then split on ASCII whitespace and punctuation.
+		if r < utf8.RuneSelf {
+			switch {
+			case r == ' ' || r == '\t' || r == '\n' || r == '\r':
+				endWord()
+			case r < 0x20 || r == 0x7f:
+				// control characters are dropped
+			case 'A' <= r && r <= 'Z':
+				e.Norm = append(e.Norm, byte(r+'a'-'A'))
+			case 'a' <= r && r <= 'z' || '0' <= r && r <= '9':
+				e.Norm = append(e.Norm, byte(r))
+			default: // all other printable ASCII is BERT punctuation
+				endWord()
+				e.Norm = append(e.Norm, byte(r))
+				endWord()
+			}
+			continue
+		}
+		if r == utf8.RuneError || isControl(r) {
+			continue
+		}
+		if normalizer.IsChinese(r) {
+			endWord()
+			e.Norm = utf8.AppendRune(e.Norm, r)
+			endWord()
+			continue
+		}
+		r = unicode.ToLower(r)
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		if normalizer.IsBertPunctuation(r) {
+			endWord()
+			e.Norm = utf8.AppendRune(e.Norm, r)
+			endWord()
+			continue
+		}
+		e.Norm = utf8.AppendRune(e.Norm, r)
+	}
+	endWord()
+	return nil
+}
+
+func (t *Tokenizer) hasSpecial(text string) bool {
+	for _, s := range t.specials {
+		if strings.Contains(text, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// appendWord records Norm[start:end] as a word and appends its pieces.
+func (t *Tokenizer) appendWord(e *Encoding, start, end int32) {
+	w := int32(len(e.Words))
+	e.Words = append(e.Words, [2]int32{start, end})
+	word := e.Norm[start:end]
+	pieces, ok := t.cache.get(word)
+	if !ok {
+		pieces = t.wordPieces(string(word))
+		t.cache.put(string(word), pieces)
+	}
+	for _, p := range pieces {
+		e.Pieces = append(e.Pieces, p)
+		e.PieceWord = append(e.PieceWord, w)
+	}
+}
+
+// wordPieces runs the library's WordPiece model on one pre-tokenised word.
+func (t *Tokenizer) wordPieces(word string) []int32 {
+	toks, err := t.model.Tokenize(word)
+	if err != nil || len(toks) == 0 {
+		return []int32{t.unk}
+	}
+	ids := make([]int32, len(toks))
+	for i, tk := range toks {
+		ids[i] = int32(tk.Id)
+	}
+	return ids
+}
+
+// encodeLibrary fills e from the library's full pipeline.
+func (t *Tokenizer) encodeLibrary(text string, e *Encoding) error {
+	toks, words, err := t.Reference(text)
+	if err != nil {
+		return err
+	}
+	last := -1
+	for i, id := range toks {
+		if words[i] != last {
+			last = words[i]
+			start := int32(len(e.Norm))
+			e.Norm = append(e.Norm, strings.TrimPrefix(t.vocab[id], "##")...)
+			e.Words = append(e.Words, [2]int32{start, int32(len(e.Norm))})
+		} else {
+			e.Norm = append(e.Norm, strings.TrimPrefix(t.vocab[id], "##")...)
+			e.Words[len(e.Words)-1][1] = int32(len(e.Norm))
+		}
+		e.Pieces = append(e.Pieces, id)
+		e.PieceWord = append(e.PieceWord, int32(len(e.Words)-1))
+	}
+	return nil
+}
+
+// Reference tokenises text with the library's full pipeline (normaliser,
+// pre-tokeniser, WordPiece, no special tokens added) and returns the token
+// ids with the index of each token's word. It is the definition that
+// [Tokenizer.Encode] reproduces, and much slower.
+//
+// The library's offset bookkeeping breaks when a normalisation step changes
+// a character's byte length: deleting a multi-byte control character garbles
+// the text ("\ufeff00" becomes "000 ##00 ##0") and lower-casing "İ" panics.
+// Reference therefore applies those two idempotent steps, exactly as the
+// library defines them, before handing the text over.
+func (t *Tokenizer) Reference(text string) (ids []int32, words []int, err error) {
+	return t.reference(strings.ToLower(strings.Map(func(r rune) rune {
+		if r == 0 || r == utf8.RuneError || isControl(r) {
+			return -1
+		}
+		return r
+	}, text)))
+}
+
+// isControl reports the characters BERT's clean-text step deletes.
+func isControl(r rune) bool {
+	return r != '\t' && r != '\n' && r != '\r' && unicode.In(r, unicode.Cc, unicode.Cf)
+}
+
+func (t *Tokenizer) reference(text string) (ids []int32, words []int, err error) {
+	if !utf8.ValidString(text) {
+		return nil, nil, fmt.Errorf("tokenize: text is not valid UTF-8")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			ids, words, err = nil, nil, fmt.Errorf("tokenize: library failed on input: %v", r)
+		}
+	}()
+	enc, err := t.lib.EncodeSingle(text, false)
+	if err != nil {
+		return nil, nil, fmt.Errorf("tokenize: %w", err)
+	}
+	ids = make([]int32, len(enc.Ids))
+	for i, id := range enc.Ids {
+		ids[i] = int32(id)
+	}
+	return ids, enc.Words, nil
+}
+
+// wordCache maps words to their pieces. It holds at most max words; when
+// full it is emptied, which keeps memory bounded at the cost of a brief
+// refill — cheaper than LRU bookkeeping on every hit of a Zipfian stream.
+type wordCache struct {
+	mu  sync.RWMutex // guards m
+	m   map[string][]int32
+	max int
+}
+
+func newWordCache(max int) *wordCache {
+	return &wordCache{m: make(map[string][]int32), max: max}
+}
+
+func (c *wordCache) get(word []byte) ([]int32, bool) {
+	c.mu.RLock()
+	p, ok := c.m[string(word)] // no allocation: the compiler converts in place
+	c.mu.RUnlock()
+	return p, ok
+}
+
+func (c *wordCache) put(word string, pieces []int32) {
+	c.mu.Lock()
+	if len(c.m) >= c.max {
+		clear(c.m)
+	}
+	c.m[word] = pieces
+	c.mu.Unlock()
+}
