@@ -1,0 +1,623 @@
+package linear
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"gonum.org/v1/gonum/optimize"
+
+	"github.com/stanceproject/stance/tokenize"
+)
+
+// Example is one training example.
+type Example struct {
+	Text   string
+	Target string
+	Labels []string
+}
+
+// TrainConfig configures Train. Zero values take the documented defaults.
+type TrainConfig struct {
+	// Name and Description go into the manifest; Name defaults to "stance".
+	Name, Description string
+	// Labels fixes the label order and descriptions; nil takes the labels
+	// of the training data, sorted. Thresholds are ignored.
+	Labels []LabelEntry
+	// ExclusiveLabel never combines with another label; default "none"
+	// when the data has it.
+	ExclusiveLabel string
+	// Languages the model reads; default ["en"].
+	Languages []string
+	// Grid is the feature sets cross-validation compares; default: word
+	// uni+bigrams with pieces, without and with character 3–5-grams.
+	Grid []Features
+	// L2 is the regularisation strengths compared; default 3e-5, 1e-4, 3e-4.
+	L2 []float64
+	// Folds of cross-validation; default 5. 1 skips cross-validation and
+	// trains the first grid point (tests, quick experiments).
+	Folds int
+	// MaxIterations of L-BFGS per label; default 300.
+	MaxIterations int
+	// Seed drives fold assignment; the same seed and data give the same
+	// model.
+	Seed uint64
+	// Tokenizer is the tokenizer.json the model carries.
+	Tokenizer []byte
+	// Created is recorded in the manifest.
+	Created time.Time
+	// Data records the data files in the manifest.
+	Data map[string]DataRef
+	// Progress, when set, is called as work completes.
+	Progress func(done, total int)
+}
+
+// Train fits a model on train. With dev, thresholds are tuned on dev;
+// without, on the out-of-fold predictions of cross-validation.
+// Hyperparameters are always chosen by cross-validation on train.
+func Train(train, dev []Example, cfg TrainConfig) (*Model, error) {
+	cfg.defaults()
+	if len(train) == 0 {
+		return nil, errors.New("train: no training examples")
+	}
+	tok, err := tokenize.Load(cfg.Tokenizer)
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	labels, err := cfg.labelSet(train, dev)
+	if err != nil {
+		return nil, err
+	}
+	t := &trainer{cfg: cfg, tok: tok, labels: labels}
+	t.multi = slices.ContainsFunc(train, func(e Example) bool { return len(e.Labels) > 1 })
+	targets := map[string]bool{}
+	for _, e := range slices.Concat(train, dev) {
+		if e.Target != "" {
+			targets[e.Target] = true
+		}
+	}
+	t.targets = slices.Sorted(func(yield func(string) bool) {
+		for k := range targets {
+			if !yield(k) {
+				return
+			}
+		}
+	})
+	grid := cfg.Grid
+	if len(t.targets) > 0 {
+		grid = slices.Clone(grid)
+		for i := range grid {
+			grid[i].TargetCross = true
+		}
+	}
+	trainSet, err := t.encode(train)
+	if err != nil {
+		return nil, err
+	}
+	devSet, err := t.encode(dev)
+	if err != nil {
+		return nil, err
+	}
+
+	// Cross-validate the grid.
+	best := GridPoint{Features: grid[0], L2: cfg.L2[0], MacroF1: math.Inf(-1)}
+	var bestOOF [][]float64
+	var points []GridPoint
+	steps, done := len(grid)*len(cfg.L2)*cfg.Folds+1, 0
+	if cfg.Folds > 1 {
+		folds := t.folds(len(train))
+		for _, feat := range grid {
+			v := t.vectors(trainSet, feat)
+			for _, l2 := range cfg.L2 {
+				oof := t.crossValidate(trainSet, v, l2, folds, func() {
+					done++
+					cfg.progress(done, steps)
+				})
+				th := t.tuneThresholds(oof, trainSet.y)
+				f1 := t.macroF1(oof, trainSet.y, th)
+				gp := GridPoint{L2: l2, Features: feat, MacroF1: round4(f1)}
+				points = append(points, gp)
+				if f1 > best.MacroF1 {
+					best, bestOOF = gp, oof
+				}
+			}
+		}
+	}
+
+	w, b := t.fit(trainSet, t.vectors(trainSet, best.Features), trainSet.all(), best.L2)
+	done = steps
+	cfg.progress(done, steps)
+	man := Manifest{
+		FormatVersion: FormatVersion,
+		Name:          cfg.Name,
+		Description:   cfg.Description,
+		Languages:     cfg.Languages,
+		MultiLabel:    t.multi,
+		Features:      best.Features,
+		Targets:       t.targets,
+		Data:          cfg.Data,
+		Hyperparameters: Hyperparameters{
+			L2: best.L2, MaxIterations: cfg.MaxIterations, Seed: cfg.Seed, Grid: points,
+		},
+		Created: cfg.Created.UTC().Format(time.RFC3339),
+	}
+	if cfg.Folds > 1 {
+		man.Hyperparameters.CVFolds = cfg.Folds
+	}
+	for _, l := range labels {
+		man.Labels = append(man.Labels, l)
+		if l.Name == cfg.ExclusiveLabel {
+			man.ExclusiveLabel = l.Name
+		}
+	}
+	m := newModel(man, tok, cfg.Tokenizer, w, b)
+
+	// Thresholds: on dev when given, else on the out-of-fold predictions.
+	var th []float64
+	switch {
+	case len(dev) > 0:
+		th = t.tuneThresholds(t.predictAll(m, devSet), devSet.y)
+		m.manifest.Hyperparameters.Thresholds = "dev"
+	case bestOOF != nil:
+		th = t.tuneThresholds(bestOOF, trainSet.y)
+		m.manifest.Hyperparameters.Thresholds = "cv"
+	default:
+		th = t.tuneThresholds(t.predictAll(m, trainSet), trainSet.y)
+		m.manifest.Hyperparameters.Thresholds = "train"
+	}
+	for i := range m.manifest.Labels {
+		m.manifest.Labels[i].Threshold = th[i]
+	}
+	m.threshold = th
+	if cfg.Folds > 1 {
+		m.manifest.Metrics = map[string]map[string]float64{"cv": {"macro_f1": best.MacroF1}}
+	}
+	m.manifest.Version, err = m.contentVersion()
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+
+func (c *TrainConfig) defaults() {
+	if c.Name == "" {
+		c.Name = "stance"
+	}
+	if len(c.Languages) == 0 {
+		c.Languages = []string{"en"}
+	}
+	if len(c.Grid) == 0 {
+		c.Grid = []Features{
+			DefaultFeatures,
+			{Dim: DefaultFeatures.Dim, WordNgrams: 2, Pieces: true, CharMin: 3, CharMax: 5},
+		}
+	}
+	if len(c.L2) == 0 {
+		c.L2 = []float64{3e-5, 1e-4, 3e-4}
+	}
+	if c.Folds == 0 {
+		c.Folds = 5
+	}
+	if c.MaxIterations == 0 {
+		c.MaxIterations = 300
+	}
+}
+
+func (c *TrainConfig) progress(done, total int) {
+	if c.Progress != nil {
+		c.Progress(done, total)
+	}
+}
+
+// labelSet returns the labels in model order, checking the data against
+// a configured label set.
+func (c *TrainConfig) labelSet(train, dev []Example) ([]LabelEntry, error) {
+	seen := map[string]bool{}
+	for _, e := range slices.Concat(train, dev) {
+		if len(e.Labels) == 0 {
+			return nil, fmt.Errorf("train: example %q has no labels", e.Text)
+		}
+		for _, l := range e.Labels {
+			seen[l] = true
+		}
+	}
+	var out []LabelEntry
+	if c.Labels != nil {
+		known := map[string]bool{}
+		for _, l := range c.Labels {
+			known[l.Name] = true
+			out = append(out, LabelEntry{Name: l.Name, Description: l.Description})
+		}
+		for l := range seen {
+			if !known[l] {
+				return nil, fmt.Errorf("train: data has label %q, which the label set does not define", l)
+			}
+		}
+	} else {
+		for l := range seen {
+			out = append(out, LabelEntry{Name: l})
+		}
+		slices.SortFunc(out, func(a, b LabelEntry) int { return cmp.Compare(a.Name, b.Name) })
+	}
+	if c.ExclusiveLabel == "" && seen["none"] {
+		c.ExclusiveLabel = "none"
+	}
+	if len(out) < 2 {
+		return nil, fmt.Errorf("train: %d label(s); a model needs at least 2", len(out))
+	}
+	if len(out) > maxLabels {
+		return nil, fmt.Errorf("train: %d labels; at most %d", len(out), maxLabels)
+	}
+	return out, nil
+}
+
+type trainer struct {
+	cfg     TrainConfig
+	tok     *tokenize.Tokenizer
+	labels  []LabelEntry
+	targets []string
+	multi   bool
+}
+
+// dataset holds examples tokenised once; features are hashed per setting.
+type dataset struct {
+	enc     []tokenize.Encoding
+	targets []string
+	y       [][]bool // [example][label]
+}
+
+func (d *dataset) all() []int {
+	idx := make([]int, len(d.enc))
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
+
+func (t *trainer) encode(exs []Example) (*dataset, error) {
+	d := &dataset{enc: make([]tokenize.Encoding, len(exs)), targets: make([]string, len(exs)), y: make([][]bool, len(exs))}
+	index := map[string]int{}
+	for i, l := range t.labels {
+		index[l.Name] = i
+	}
+	for i, e := range exs {
+		if err := t.tok.Encode(e.Text, &d.enc[i]); err != nil {
+			return nil, fmt.Errorf("train: %w", err)
+		}
+		d.targets[i] = e.Target
+		d.y[i] = make([]bool, len(t.labels))
+		for _, l := range e.Labels {
+			d.y[i][index[l]] = true
+		}
+	}
+	return d, nil
+}
+
+// sparse is one example's feature vector over compacted indices.
+type sparse struct {
+	idx []int32
+	val []float64
+}
+
+// vectorized is a data set's feature vectors under one feature setting,
+// over compacted indices: buckets[j] is the hash bucket of index j. Buckets
+// absent from a fold's training rows keep weight 0, so one vectorisation
+// serves every fold.
+type vectorized struct {
+	feat    Features
+	xs      []sparse
+	buckets []int32
+}
+
+func (t *trainer) vectors(d *dataset, feat Features) *vectorized {
+	x := extractor{cfg: feat}
+	compact := map[uint32]int32{}
+	var buckets []int32
+	out := make([]sparse, len(d.enc))
+	mask := uint64(feat.Dim - 1)
+	for k := range d.enc {
+		i := k
+		x.extract(&d.enc[i], t.tok, targetKey(d.targets[i]), d.targets[i])
+		v := float64(scale(len(x.hashes)))
+		acc := map[int32]float64{}
+		for _, h := range x.hashes {
+			b := uint32(h & mask)
+			j, ok := compact[b]
+			if !ok {
+				j = int32(len(buckets))
+				compact[b] = j
+				buckets = append(buckets, int32(b))
+			}
+			acc[j] += v
+		}
+		s := sparse{}
+		for j := range acc {
+			s.idx = append(s.idx, j)
+		}
+		slices.Sort(s.idx)
+		for _, j := range s.idx {
+			s.val = append(s.val, acc[j])
+		}
+		out[k] = s
+	}
+	return &vectorized{feat: feat, xs: out, buckets: buckets}
+}
+
+// fit trains every label on the examples idx of v and returns dense
+// weights and biases. Labels train in parallel; each fit is deterministic.
+func (t *trainer) fit(d *dataset, v *vectorized, idx []int, l2 float64) ([]float32, []float32) {
+	xs := make([]sparse, len(idx))
+	for k, i := range idx {
+		xs[k] = v.xs[i]
+	}
+	buckets, feat := v.buckets, v.feat
+	L := len(t.labels)
+	weights := make([]float32, feat.Dim*L)
+	bias := make([]float32, L)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for l := range L {
+		y := make([]bool, len(idx))
+		for k, i := range idx {
+			y[k] = d.y[i][l]
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			w := fitBinary(xs, y, len(buckets), l2, t.cfg.MaxIterations)
+			for j, b := range buckets {
+				weights[int(b)*L+l] = float32(w[j])
+			}
+			bias[l] = float32(w[len(buckets)])
+		}()
+	}
+	wg.Wait()
+	return weights, bias
+}
+
+// fitBinary minimises the mean logistic loss plus l2/2·‖w‖² (the bias,
+// stored last, is not regularised) with L-BFGS.
+func fitBinary(xs []sparse, y []bool, n int, l2 float64, maxIter int) []float64 {
+	nf := float64(len(xs))
+	z := make([]float64, len(xs))
+	// L-BFGS asks for the loss and then the gradient at the same point;
+	// the margins are computed once for both.
+	last := make([]float64, n+1)
+	fresh := false
+	margins := func(w []float64) {
+		if fresh && slices.Equal(w, last) {
+			return
+		}
+		copy(last, w)
+		fresh = true
+		for i, x := range xs {
+			s := w[n]
+			for k, j := range x.idx {
+				s += w[j] * x.val[k]
+			}
+			z[i] = s
+		}
+	}
+	loss := func(w []float64) float64 {
+		margins(w)
+		var f float64
+		for i, zi := range z {
+			if !y[i] {
+				zi = -zi
+			}
+			f += softplus(-zi)
+		}
+		var r float64
+		for _, v := range w[:n] {
+			r += v * v
+		}
+		return f/nf + l2/2*r
+	}
+	grad := func(g, w []float64) {
+		margins(w)
+		for j := range g[:n] {
+			g[j] = l2 * w[j]
+		}
+		g[n] = 0
+		for i, x := range xs {
+			p := sigmoid(z[i])
+			if y[i] {
+				p--
+			}
+			p /= nf
+			for k, j := range x.idx {
+				g[j] += p * x.val[k]
+			}
+			g[n] += p
+		}
+	}
+	w0 := make([]float64, n+1)
+	res, err := optimize.Minimize(optimize.Problem{Func: loss, Grad: grad}, w0,
+		&optimize.Settings{MajorIterations: maxIter, GradientThreshold: 1e-7}, &optimize.LBFGS{})
+	if res == nil || (err != nil && res.X == nil) {
+		return w0
+	}
+	return res.X
+}
+
+// softplus is log(1+e^x) without overflow.
+func softplus(x float64) float64 {
+	if x > 30 {
+		return x
+	}
+	return math.Log1p(math.Exp(x))
+}
+
+// folds assigns each of n examples to a fold, shuffled by the seed.
+func (t *trainer) folds(n int) []int {
+	perm := rand.New(rand.NewPCG(t.cfg.Seed, 0x5ca1ab1e)).Perm(n)
+	f := make([]int, n)
+	for k, i := range perm {
+		f[i] = k % t.cfg.Folds
+	}
+	return f
+}
+
+// crossValidate returns out-of-fold probabilities [example][label].
+func (t *trainer) crossValidate(d *dataset, v *vectorized, l2 float64, folds []int, step func()) [][]float64 {
+	oof := make([][]float64, len(d.enc))
+	for k := range t.cfg.Folds {
+		var in, out []int
+		for i, f := range folds {
+			if f == k {
+				out = append(out, i)
+			} else {
+				in = append(in, i)
+			}
+		}
+		w, b := t.fit(d, v, in, l2)
+		m := t.model(v.feat, w, b)
+		for _, i := range out {
+			oof[i] = t.probs(m, d, i)
+		}
+		step()
+	}
+	return oof
+}
+
+// model wraps weights for prediction during training.
+func (t *trainer) model(feat Features, w, b []float32) *Model {
+	man := Manifest{Features: feat, Targets: t.targets, Labels: t.labels, MultiLabel: t.multi, ExclusiveLabel: t.cfg.ExclusiveLabel}
+	return newModel(man, t.tok, nil, w, b)
+}
+
+func (t *trainer) probs(m *Model, d *dataset, i int) []float64 {
+	s := m.getScratch()
+	defer m.scratch.Put(s)
+	s.x.extract(&d.enc[i], t.tok, targetKey(d.targets[i]), d.targets[i])
+	m.score(s)
+	p := make([]float64, len(s.logits))
+	for l, z := range s.logits {
+		p[l] = sigmoid(z)
+	}
+	return p
+}
+
+func (t *trainer) predictAll(m *Model, d *dataset) [][]float64 {
+	out := make([][]float64, len(d.enc))
+	for i := range out {
+		out[i] = t.probs(m, d, i)
+	}
+	return out
+}
+
+// tuneThresholds picks, per label, the threshold that maximises F1 on the
+// given probabilities; single-label models predict their top label and
+// keep threshold 0.
+func (t *trainer) tuneThresholds(probs [][]float64, y [][]bool) []float64 {
+	th := make([]float64, len(t.labels))
+	if !t.multi {
+		return th
+	}
+	for l := range th {
+		type py struct {
+			p   float64
+			pos bool
+		}
+		rows := make([]py, len(probs))
+		total := 0
+		for i := range probs {
+			rows[i] = py{probs[i][l], y[i][l]}
+			if y[i][l] {
+				total++
+			}
+		}
+		th[l] = 0.5
+		if total == 0 {
+			continue
+		}
+		slices.SortFunc(rows, func(a, b py) int { return cmp.Compare(b.p, a.p) })
+		bestF1, tp := -1.0, 0
+		for k, r := range rows {
+			if r.pos {
+				tp++
+			}
+			if k+1 < len(rows) && rows[k+1].p == r.p {
+				continue
+			}
+			f1 := 2 * float64(tp) / float64(k+1+total)
+			if f1 > bestF1 {
+				bestF1 = f1
+				next := 0.0
+				if k+1 < len(rows) {
+					next = rows[k+1].p
+				}
+				th[l] = (r.p + next) / 2
+			}
+		}
+		th[l] = round4(min(max(th[l], 0.01), 0.99))
+	}
+	return th
+}
+
+// macroF1 is the mean per-label F1 of decided predictions.
+func (t *trainer) macroF1(probs [][]float64, y [][]bool, th []float64) float64 {
+	m := t.model(DefaultFeatures, nil, nil)
+	m.threshold = th
+	L := len(t.labels)
+	tp, fp, fn := make([]int, L), make([]int, L), make([]int, L)
+	logits := make([]float64, L)
+	for i, p := range probs {
+		for l, pr := range p {
+			logits[l] = math.Log(pr / (1 - pr))
+		}
+		pred := make([]bool, L)
+		for _, l := range m.decide(logits).Labels {
+			pred[l] = true
+		}
+		for l := range L {
+			switch {
+			case pred[l] && y[i][l]:
+				tp[l]++
+			case pred[l]:
+				fp[l]++
+			case y[i][l]:
+				fn[l]++
+			}
+		}
+	}
+	var sum float64
+	for l := range L {
+		if d := 2*tp[l] + fp[l] + fn[l]; d > 0 {
+			sum += 2 * float64(tp[l]) / float64(d)
+		}
+	}
+	return sum / float64(L)
+}
+
+// contentVersion derives the version from everything that affects
+// predictions, so equal models get equal versions.
+func (m *Model) contentVersion() (string, error) {
+	w, err := m.encodeWeights()
+	if err != nil {
+		return "", err
+	}
+	man := m.Manifest()
+	man.Version, man.Created, man.Files, man.Data = "", "", nil, nil
+	meta, err := json.Marshal(man)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	h.Write(meta)
+	h.Write(w)
+	h.Write(m.tokJSON)
+	return hex.EncodeToString(h.Sum(nil))[:12], nil
+}

@@ -1,0 +1,143 @@
+// Package stance defines the domain of the stance service: requests,
+// results, model descriptions and the Classifier interface that a local
+// model and a remote server both implement. It imports no transport.
+package stance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Request is one text to classify.
+type Request struct {
+	// Text is the sentence or short passage to classify.
+	Text string
+	// Target names the entity the stance is about, for target-conditioned
+	// models; empty for models that take none.
+	Target string
+	// Explain asks for the features that contributed most to each
+	// predicted label.
+	Explain bool
+}
+
+// Score is the probability a model gives one label.
+type Score struct {
+	Label string
+	Score float64
+}
+
+// Contribution is the signed part one feature adds to a label's logit.
+type Contribution struct {
+	Feature string
+	Weight  float64
+}
+
+// Explanation lists the strongest contributions to one label's logit.
+type Explanation struct {
+	Label string
+	// Bias is the label's intercept; Bias plus the sum of all contributions
+	// (not only those listed) is the label's logit.
+	Bias          float64
+	Contributions []Contribution
+}
+
+// Result is the classification of one Request.
+type Result struct {
+	// Scores holds every label of the model, in the model's label order.
+	Scores []Score
+	// Labels are the predicted labels: those at or over their threshold,
+	// with the exclusive label (none) only when no other label passes.
+	Labels []string
+	// Top is the label with the highest score.
+	Top string
+	// Abstained is set when no label, the exclusive one included, reaches
+	// its threshold; Labels is then empty.
+	Abstained bool
+	// Unsupported is set when the text's language is not one the model
+	// declares; Scores and Labels are then empty.
+	Unsupported bool
+	// Language is the detected ISO 639-1 code, "" when undetermined.
+	Language string
+	// LanguageConfidence is the detector's confidence in Language, in [0, 1].
+	LanguageConfidence float64
+	// ModelVersion is the version of the model that produced the result.
+	ModelVersion string
+	// Explanations holds one entry per predicted label when requested.
+	Explanations []Explanation
+	// Err is set, and the other fields empty, when this item of a batch
+	// failed; the other items are unaffected.
+	Err error
+}
+
+// LabelInfo describes one label of a model.
+type LabelInfo struct {
+	Name        string
+	Description string
+	Threshold   float64
+}
+
+// ModelInfo describes a loaded model.
+type ModelInfo struct {
+	Name    string
+	Version string
+	Labels  []LabelInfo
+	// ExclusiveLabel is the label that never combines with another ("none").
+	ExclusiveLabel string
+	// MultiLabel is false for models that predict exactly one label.
+	MultiLabel bool
+	// Targets lists the accepted targets; empty when the model takes none.
+	Targets []string
+	// Languages lists the ISO 639-1 codes of the languages the model reads.
+	Languages []string
+	// Metrics holds the evaluation figures stored with the model, by data
+	// set ("dev", "cv") and metric name.
+	Metrics map[string]map[string]float64
+	// Created is the artifact's creation time, RFC 3339.
+	Created string
+}
+
+// Classifier classifies texts. Implementations are safe for concurrent use.
+type Classifier interface {
+	// Classify classifies each request. A bad request fails only its own
+	// Result (Result.Err); the returned error is for failures of the whole
+	// call.
+	Classify(ctx context.Context, reqs []Request) ([]Result, error)
+	// Info describes the model in use.
+	Info(ctx context.Context) (ModelInfo, error)
+}
+
+// ErrorCode classifies errors so that transports can map them.
+type ErrorCode int
+
+// Error codes.
+const (
+	// EInternal is a failure that is not the caller's fault.
+	EInternal ErrorCode = iota
+	// EInvalid is a request that can never succeed as it is.
+	EInvalid
+	// EUnavailable is a temporary condition, such as no model loaded yet.
+	EUnavailable
+)
+
+// Error is an error with a code and a message fit for the caller.
+type Error struct {
+	Code    ErrorCode
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error with a formatted message.
+func Errorf(code ErrorCode, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Code returns the code of err's *Error, or EInternal.
+func Code(err error) ErrorCode {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EInternal
+}
