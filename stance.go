@@ -97,6 +97,35 @@ type ModelInfo struct {
 	Created string
 }
 
+// Sentence is one sentence of a classified document.
+type Sentence struct {
+	// Text is the sentence, trimmed of surrounding whitespace.
+	Text string
+	// Start and End are the sentence's UTF-8 byte offsets in the document.
+	Start, End int
+	Result     Result
+}
+
+// LabelShare says how much of a document carries one label.
+type LabelShare struct {
+	Label string
+	// Sentences is the number of sentences predicted with the label.
+	Sentences int
+	// Share is the fraction of the document's sentence characters that
+	// those sentences cover.
+	Share float64
+}
+
+// Document is a classified document.
+type Document struct {
+	Sentences []Sentence
+	// Labels has one entry per model label, in model order.
+	Labels       []LabelShare
+	Abstained    int
+	Unsupported  int
+	ModelVersion string
+}
+
 // Classifier classifies texts. Implementations are safe for concurrent use.
 type Classifier interface {
 	// Classify classifies each request. A bad request fails only its own

@@ -40,6 +40,19 @@ func (m *Model) Manifest() Manifest {
 	return c
 }
 
+// SetMetrics records evaluation figures of the data set name in the
+// manifest. Call it only before the model is shared or saved.
+func (m *Model) SetMetrics(name string, figures map[string]float64) {
+	if m.manifest.Metrics == nil {
+		m.manifest.Metrics = map[string]map[string]float64{}
+	}
+	m.manifest.Metrics[name] = figures
+}
+
+// ManifestRef returns the manifest without copying; callers must not
+// modify it. It serves the per-request path.
+func (m *Model) ManifestRef() *Manifest { return &m.manifest }
+
 // Labels returns the label names in model order.
 func (m *Model) Labels() []string { return slices.Clone(m.labels) }
 

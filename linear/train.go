@@ -41,9 +41,9 @@ type TrainConfig struct {
 	// Grid is the feature sets cross-validation compares; default: word
 	// uni+bigrams with pieces, without and with character 3–5-grams.
 	Grid []Features
-	// L2 is the regularisation strengths compared; default 3e-5, 1e-4, 3e-4.
+	// L2 is the regularisation strengths compared; default 1e-5, 3e-5, 1e-4.
 	L2 []float64
-	// Folds of cross-validation; default 5. 1 skips cross-validation and
+	// Folds of cross-validation; default 3. 1 skips cross-validation and
 	// trains the first grid point (tests, quick experiments).
 	Folds int
 	// MaxIterations of L-BFGS per label; default 300.
@@ -204,10 +204,10 @@ func (c *TrainConfig) defaults() {
 		}
 	}
 	if len(c.L2) == 0 {
-		c.L2 = []float64{3e-5, 1e-4, 3e-4}
+		c.L2 = []float64{1e-5, 3e-5, 1e-4}
 	}
 	if c.Folds == 0 {
-		c.Folds = 5
+		c.Folds = 3
 	}
 	if c.MaxIterations == 0 {
 		c.MaxIterations = 300
@@ -445,7 +445,7 @@ func fitBinary(xs []sparse, y []bool, n int, l2 float64, maxIter int) []float64 
 	}
 	w0 := make([]float64, n+1)
 	res, err := optimize.Minimize(optimize.Problem{Func: loss, Grad: grad}, w0,
-		&optimize.Settings{MajorIterations: maxIter, GradientThreshold: 1e-7}, &optimize.LBFGS{})
+		&optimize.Settings{MajorIterations: maxIter, GradientThreshold: 1e-6}, &optimize.LBFGS{})
 	if res == nil || (err != nil && res.X == nil) {
 		return w0
 	}
@@ -564,7 +564,68 @@ func (t *trainer) tuneThresholds(probs [][]float64, y [][]bool) []float64 {
 		}
 		th[l] = round4(min(max(th[l], 0.01), 0.99))
 	}
+	if x := t.exclusiveIndex(); x >= 0 {
+		th[x] = t.tuneExclusive(probs, y, th, x)
+	}
 	return th
+}
+
+func (t *trainer) exclusiveIndex() int {
+	for i, l := range t.labels {
+		if l.Name == t.cfg.ExclusiveLabel {
+			return i
+		}
+	}
+	return -1
+}
+
+// tuneExclusive re-tunes the exclusive label's threshold for the decision
+// as made: it is predicted only when no other label passes, so its F1 is
+// measured on those examples alone. Tuned independently, its threshold
+// comes out too high and the model abstains where "none" is right.
+func (t *trainer) tuneExclusive(probs [][]float64, y [][]bool, th []float64, x int) float64 {
+	total := 0
+	var cands []float64 // p(exclusive) of examples where no other label passes
+	var pos []bool
+	for i, p := range probs {
+		if y[i][x] {
+			total++
+		}
+		blocked := false
+		for l, pr := range p {
+			blocked = blocked || (l != x && pr >= th[l])
+		}
+		if !blocked {
+			cands = append(cands, p[x])
+			pos = append(pos, y[i][x])
+		}
+	}
+	if total == 0 || len(cands) == 0 {
+		return th[x]
+	}
+	order := make([]int, len(cands))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(cands[b], cands[a]) })
+	best, bestF1, tp := th[x], -1.0, 0
+	for k, i := range order {
+		if pos[i] {
+			tp++
+		}
+		if k+1 < len(order) && cands[order[k+1]] == cands[i] {
+			continue
+		}
+		if f1 := 2 * float64(tp) / float64(k+1+total); f1 > bestF1 {
+			bestF1 = f1
+			next := 0.0
+			if k+1 < len(order) {
+				next = cands[order[k+1]]
+			}
+			best = (cands[i] + next) / 2
+		}
+	}
+	return round4(min(max(best, 0.01), 0.99))
 }
 
 // macroF1 is the mean per-label F1 of decided predictions.

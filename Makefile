@@ -1,0 +1,61 @@
+# Stance — build, test and maintenance targets. Every tool is a pinned Go
+# module version run with `go tool`, so a fresh machine needs only Go.
+
+GO        ?= go
+BUF       := $(GO) tool -modfile=tools/buf/go.mod buf
+TOOL      := $(GO) tool -modfile=tools/go.mod
+# Training data time stamps the model, so retraining is reproducible.
+export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct -- data 2>/dev/null || echo 0)
+
+.PHONY: help
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+.PHONY: run
+run: ## run the server on the embedded default model (localhost:50051)
+	$(GO) run ./cmd/stanced
+
+.PHONY: build
+build: ## build stanced and stancectl into bin/
+	$(GO) build -o bin/ ./cmd/...
+
+.PHONY: test
+test: ## run the tests with the race detector
+	$(GO) test -race ./...
+
+.PHONY: lint
+lint: ## gofmt, go vet and buf lint
+	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+	$(BUF) lint
+	$(BUF) format -d --exit-code
+
+.PHONY: generate
+generate: ## regenerate the Go code of proto/
+	$(BUF) generate
+
+.PHONY: checkgenerate
+checkgenerate: generate ## fail when the committed generated code is stale
+	@git diff --exit-code -- gen || { echo "generated code is stale: run make generate and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- gen)" || { echo "untracked generated files:"; git status --porcelain -- gen; exit 1; }
+
+.PHONY: model
+model: ## retrain the default model from data/ into models/default
+	$(GO) run ./cmd/stancectl train --train data/train.jsonl --dev data/dev.jsonl --labels data/labels.json \
+		--out models/default --name news-diplomacy-en \
+		--description "English news and diplomatic text: stances on world order, neutrality and partnership"
+
+.PHONY: baseline
+baseline: ## accept the default model's dev figures as the regression baseline
+	$(GO) run ./cmd/stancectl eval --data data/dev.jsonl --write-baseline models/baseline-dev.json --quiet > /dev/null
+
+.PHONY: data-check
+data-check: ## check the corpus: format, labels, duplicates, near-duplicates, leakage
+	$(GO) run ./cmd/stancectl data check data/train.jsonl data/dev.jsonl
+
+.PHONY: gate
+gate: ## fail when the default model's dev macro-F1 drops below its baseline
+	$(GO) run ./cmd/stancectl eval --data data/dev.jsonl --baseline models/baseline-dev.json --max-drop 0.01 --quiet
+
+.PHONY: ci
+ci: lint checkgenerate data-check test gate ## everything CI runs

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/stanceproject/stance"
+	"github.com/stanceproject/stance/client"
+	"github.com/stanceproject/stance/dataset"
+	"github.com/stanceproject/stance/engine"
+	"github.com/stanceproject/stance/models"
+)
+
+// readFlagValues are the data-reading flags shared by train and eval.
+type readFlagValues struct {
+	format, textCol, labelCol, targetCol *string
+	skipBad                              *bool
+}
+
+func readFlags(fs *flag.FlagSet) readFlagValues {
+	return readFlagValues{
+		format:    fs.String("format", "", "data format: jsonl, semeval or csv (default: from the file extension)"),
+		textCol:   fs.String("text-col", "", "CSV column of the text (default \"text\")"),
+		labelCol:  fs.String("label-col", "", "CSV column of the labels, separated by | or ; (default \"labels\")"),
+		targetCol: fs.String("target-col", "", "CSV column of the target (default \"target\" when present)"),
+		skipBad:   fs.Bool("skip-bad", false, "skip malformed rows and report how many, instead of failing"),
+	}
+}
+
+func (r readFlagValues) options() dataset.Options {
+	return dataset.Options{
+		Format: dataset.Format(*r.format), TextCol: *r.textCol, LabelCol: *r.labelCol,
+		TargetCol: *r.targetCol, SkipBad: *r.skipBad,
+	}
+}
+
+// backend is what the classify, doc, info and eval commands run against:
+// an in-process engine or a server.
+type backend interface {
+	stance.Classifier
+	ClassifyDocument(ctx context.Context, text, target string, explain bool) (stance.Document, error)
+}
+
+// connFlagValues select a backend.
+type connFlagValues struct {
+	addr, model, caFile, certFile, keyFile, serverName *string
+	local                                              *bool
+}
+
+func connFlags(fs *flag.FlagSet) connFlagValues {
+	return connFlagValues{
+		addr:       fs.String("addr", envDefault("STANCE_ADDR", "localhost:50051"), "server `HOST:PORT` (env STANCE_ADDR)"),
+		local:      fs.Bool("local", false, "run the model in-process instead of calling a server"),
+		model:      fs.String("model", envDefault("STANCE_MODEL", ""), "with --local: model `DIR` (env STANCE_MODEL; default: the embedded model)"),
+		caFile:     fs.String("tls-ca", "", "connect with TLS, trusting the CA certificates in `FILE` (PEM)"),
+		certFile:   fs.String("tls-cert", "", "client certificate `FILE` for mutual TLS (PEM)"),
+		keyFile:    fs.String("tls-key", "", "client key `FILE` for mutual TLS (PEM)"),
+		serverName: fs.String("tls-server-name", "", "expected server name in its certificate (default: from --addr)"),
+	}
+}
+
+// open returns the selected backend and a function that releases it.
+func (c connFlagValues) open() (backend, func(), error) {
+	if *c.local {
+		m, err := models.Load(*c.model)
+		if err != nil {
+			return nil, nil, err
+		}
+		eng, err := engine.New(m, engine.Config{})
+		if err != nil {
+			return nil, nil, err
+		}
+		return eng, func() {}, nil
+	}
+	var opts []client.Option
+	if *c.caFile != "" || *c.certFile != "" {
+		cfg, err := c.tlsConfig()
+		if err != nil {
+			return nil, nil, err
+		}
+		opts = append(opts, client.WithTLS(cfg))
+	}
+	cl, err := client.New(*c.addr, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cl, func() { cl.Close() }, nil
+}
+
+func (c connFlagValues) tlsConfig() (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: *c.serverName}
+	if *c.caFile != "" {
+		pem, err := os.ReadFile(*c.caFile)
+		if err != nil {
+			return nil, err
+		}
+		cfg.RootCAs = x509.NewCertPool()
+		if !cfg.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%s: no PEM certificates", *c.caFile)
+		}
+	}
+	if (*c.certFile == "") != (*c.keyFile == "") {
+		return nil, errors.New("--tls-cert and --tls-key go together")
+	}
+	if *c.certFile != "" {
+		cert, err := tls.LoadX509KeyPair(*c.certFile, *c.keyFile)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
+}
+
+// progress is a progress bar on stderr when it is a terminal, else nothing.
+type progress struct {
+	bar *progressbar.ProgressBar
+}
+
+func newProgress(w io.Writer, quiet bool, what string) *progress {
+	f, ok := w.(*os.File)
+	if quiet || !ok || !term.IsTerminal(int(f.Fd())) {
+		return &progress{}
+	}
+	return &progress{bar: progressbar.NewOptions(-1, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
+		progressbar.OptionClearOnFinish(), progressbar.OptionShowCount())}
+}
+
+func (p *progress) set(done, total int) {
+	if p.bar == nil {
+		return
+	}
+	if p.bar.GetMax() != total {
+		p.bar.ChangeMax(total)
+	}
+	p.bar.Set(done)
+}
+
+func (p *progress) done() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}

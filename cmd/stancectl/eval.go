@@ -1,0 +1,420 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/stanceproject/stance"
+	"github.com/stanceproject/stance/dataset"
+	"github.com/stanceproject/stance/engine"
+	"github.com/stanceproject/stance/eval"
+	"github.com/stanceproject/stance/linear"
+	"github.com/stanceproject/stance/models"
+)
+
+func (e env) eval(ctx context.Context, args []string) error {
+	fs := e.newFlags("eval", "eval --data FILE [--model DIR | --addr HOST:PORT] [flags]")
+	data := fs.String("data", "", "labelled data `FILE` (required)")
+	asJSON := fs.Bool("json", false, "print the report as one JSON object")
+	reportDir := fs.String("report", "", "write an HTML report with plots and report.json into `DIR`")
+	errorsFile := fs.String("errors", "", "write the misclassified examples as JSONL to `FILE`")
+	baseline := fs.String("baseline", "", "baseline JSON `FILE`: exit 1 when macro-F1 (or F_avg) drops more than --max-drop below it")
+	maxDrop := fs.Float64("max-drop", 0.01, "the margin of --baseline")
+	writeBaseline := fs.String("write-baseline", "", "write this run's figures as a baseline JSON `FILE`")
+	bootstrap := fs.Int("bootstrap", 1000, "bootstrap resamples for confidence intervals (0 = none)")
+	seed := fs.Uint64("seed", 1, "seed of the bootstrap and of --cv folds")
+	cv := fs.Int("cv", 0, "instead of evaluating a model, cross-validate the training options with `K` folds of --data")
+	l2 := fs.Float64("l2", 0, "with --cv: the L2 strength to train with (default: the first of train's grid)")
+	chars := fs.Bool("char-ngrams", false, "with --cv: add character 3–5-grams")
+	concurrency := fs.Int("concurrency", 4, "with --addr: calls in flight")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	cf := connFlags(fs)
+	rf := readFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *data == "" {
+		fs.Usage()
+		return errors.New("eval: --data is required")
+	}
+	exs, skipped, err := dataset.ReadFile(*data, rf.options())
+	if err != nil {
+		return err
+	}
+	if skipped > 0 {
+		fmt.Fprintf(e.stderr, "%s: skipped %d malformed rows\n", *data, skipped)
+	}
+	opt := eval.Options{Seed: *seed, Bootstrap: *bootstrap}
+	if *bootstrap == 0 {
+		opt.Bootstrap = -1
+	}
+	if *cv > 0 {
+		return e.crossValidate(exs, *cv, *seed, *l2, *chars, opt, *asJSON)
+	}
+
+	remote := false
+	fs.Visit(func(f *flag.Flag) { remote = remote || f.Name == "addr" })
+	*cf.local = !remote
+	b, closeFn, err := cf.open()
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	bar := newProgress(e.stderr, *quiet, "evaluating")
+	results, latency, err := classifyAll(ctx, b, exs, remote, *concurrency, bar.set)
+	bar.done()
+	if err != nil {
+		return err
+	}
+	info, err := b.Info(ctx)
+	if err != nil {
+		return err
+	}
+	items, err := evalItems(exs, results)
+	if err != nil {
+		return err
+	}
+	for _, l := range info.Labels {
+		opt.Labels = append(opt.Labels, l.Name)
+	}
+	rep, err := eval.Compute(items, opt)
+	if err != nil {
+		return err
+	}
+	rep.Latency = latency
+	if err := e.writeOutputs(rep, *asJSON, *reportDir); err != nil {
+		return err
+	}
+	if *errorsFile != "" {
+		if err := writeErrors(*errorsFile, exs, results); err != nil {
+			return err
+		}
+	}
+	if *writeBaseline != "" {
+		bl := eval.Baseline{MacroF1: rep.MacroF1, FAvg: rep.FAvg, Data: *data, Model: info.Name + " " + info.Version}
+		raw, _ := json.MarshalIndent(bl, "", "  ")
+		if err := os.WriteFile(*writeBaseline, append(raw, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	if *baseline != "" {
+		bl, err := eval.ReadBaseline(*baseline)
+		if err != nil {
+			return err
+		}
+		if err := rep.Gate(bl, *maxDrop); err != nil {
+			fmt.Fprintln(e.stderr, "regression:", err)
+			return exitCode(1)
+		}
+		fmt.Fprintf(e.stderr, "within %.3f of the baseline %s\n", *maxDrop, *baseline)
+	}
+	return nil
+}
+
+func (e env) writeOutputs(rep *eval.Report, asJSON bool, reportDir string) error {
+	if asJSON {
+		raw, err := json.Marshal(rep)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stdout, string(raw))
+	} else if err := rep.WriteTable(e.stdout); err != nil {
+		return err
+	}
+	if reportDir != "" {
+		if err := eval.WriteHTML(reportDir, rep); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stderr, "report written to %s/index.html\n", reportDir)
+	}
+	return nil
+}
+
+// classifyAll classifies every example. Over gRPC each example is one
+// Classify call, so that the latency figures are those of single calls.
+func classifyAll(ctx context.Context, b backend, exs []dataset.Example, remote bool, concurrency int, progress func(done, total int)) ([]stance.Result, *eval.Latency, error) {
+	reqs := make([]stance.Request, len(exs))
+	for i, x := range exs {
+		reqs[i] = stance.Request{Text: x.Text, Target: x.Target}
+	}
+	type single interface {
+		ClassifyOne(context.Context, stance.Request) (stance.Result, error)
+	}
+	one, ok := b.(single)
+	if !remote || !ok {
+		out := make([]stance.Result, 0, len(reqs))
+		for start := 0; start < len(reqs); start += chunkLines {
+			res, err := b.Classify(ctx, reqs[start:min(start+chunkLines, len(reqs))])
+			if err != nil {
+				return nil, nil, err
+			}
+			out = append(out, res...)
+			progress(len(out), len(reqs))
+		}
+		return out, nil, nil
+	}
+	out := make([]stance.Result, len(reqs))
+	durations := make([]time.Duration, len(reqs))
+	var mu sync.Mutex // guards done and firstErr
+	var firstErr error
+	done := 0
+	next := make(chan int)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range max(1, concurrency) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				t0 := time.Now()
+				cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+				r, err := one.ClassifyOne(cctx, reqs[i])
+				cancel()
+				durations[i] = time.Since(t0)
+				if err != nil && stance.Code(err) != stance.EInvalid {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = fmt.Errorf("%s:%d: %w", exs[i].File, exs[i].Line, err)
+					}
+					mu.Unlock()
+				}
+				r.Err = err
+				out[i] = r
+				mu.Lock()
+				done++
+				progress(done, len(reqs))
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range reqs {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	return out, eval.LatencyOf(durations, len(reqs), time.Since(start)), nil
+}
+
+// evalItems pairs gold labels with results; an example the classifier
+// rejected is an error naming its line, since metrics over a silently
+// shortened set would mislead.
+func evalItems(exs []dataset.Example, results []stance.Result) ([]eval.Item, error) {
+	items := make([]eval.Item, len(exs))
+	for i, x := range exs {
+		r := results[i]
+		if r.Err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", x.File, x.Line, r.Err)
+		}
+		it := eval.Item{Gold: x.Labels, Pred: r.Labels, Top: r.Top, Target: x.Target}
+		if len(r.Scores) > 0 {
+			it.Scores = make(map[string]float64, len(r.Scores))
+			for _, s := range r.Scores {
+				it.Scores[s.Label] = s.Score
+			}
+		}
+		items[i] = it
+	}
+	return items, nil
+}
+
+func writeErrors(path string, exs []dataset.Example, results []stance.Result) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(f)
+	enc.SetEscapeHTML(false)
+	for i, x := range exs {
+		r := results[i]
+		if sameSet(x.Labels, r.Labels) {
+			continue
+		}
+		rec := struct {
+			Line   int                `json:"line"`
+			ID     string             `json:"id,omitempty"`
+			Text   string             `json:"text"`
+			Target string             `json:"target,omitempty"`
+			Gold   []string           `json:"gold"`
+			Pred   []string           `json:"pred"`
+			Scores map[string]float64 `json:"scores"`
+		}{Line: x.Line, ID: x.ID, Text: x.Text, Target: x.Target, Gold: x.Labels, Pred: r.Labels, Scores: map[string]float64{}}
+		if rec.Pred == nil {
+			rec.Pred = []string{}
+		}
+		for _, s := range r.Scores {
+			rec.Scores[s.Label] = math.Round(s.Score*1e4) / 1e4
+		}
+		if err := enc.Encode(rec); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		found := false
+		for _, y := range b {
+			found = found || x == y
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// evaluateModel scores a freshly trained model on examples in process.
+func evaluateModel(ctx context.Context, m *linear.Model, exs []linear.Example) (*eval.Report, error) {
+	eng, err := engine.New(m, engine.Config{})
+	if err != nil {
+		return nil, err
+	}
+	reqs := make([]stance.Request, len(exs))
+	for i, x := range exs {
+		reqs[i] = stance.Request{Text: x.Text, Target: x.Target}
+	}
+	results, err := eng.Classify(ctx, reqs)
+	if err != nil {
+		return nil, err
+	}
+	items := make([]eval.Item, len(exs))
+	for i, x := range exs {
+		if results[i].Err != nil {
+			return nil, fmt.Errorf("dev example %d: %w", i+1, results[i].Err)
+		}
+		it := eval.Item{Gold: x.Labels, Pred: results[i].Labels, Top: results[i].Top, Target: x.Target, Scores: map[string]float64{}}
+		for _, s := range results[i].Scores {
+			it.Scores[s.Label] = s.Score
+		}
+		items[i] = it
+	}
+	return eval.Compute(items, eval.Options{Labels: m.Labels(), Seed: 1})
+}
+
+// summary is the figures stored in a manifest.
+func summary(r *eval.Report) map[string]float64 {
+	s := map[string]float64{
+		"n": float64(r.N), "macro_f1": r.MacroF1, "micro_f1": r.MicroF1, "exact_match": r.ExactMatch,
+		"accuracy": r.Accuracy, "hamming_loss": r.HammingLoss, "ece": r.ECE,
+		"macro_f1_ci_low": r.MacroF1CI[0], "macro_f1_ci_high": r.MacroF1CI[1],
+	}
+	if r.FAvg != nil {
+		s["f_avg"] = *r.FAvg
+	}
+	for k, v := range s {
+		s[k] = math.Round(v*1e4) / 1e4
+	}
+	return s
+}
+
+// crossValidate reports the mean and spread of held-out figures of the
+// given training options over k folds of one data file.
+func (e env) crossValidate(exs []dataset.Example, k int, seed uint64, l2 float64, chars bool, opt eval.Options, asJSON bool) error {
+	if k < 2 || k > len(exs) {
+		return fmt.Errorf("eval: --cv %d: need 2 to %d folds", k, len(exs))
+	}
+	tok, err := models.Default.ReadFile("default/" + linear.TokenizerFile)
+	if err != nil {
+		return err
+	}
+	feat := linear.DefaultFeatures
+	if chars {
+		feat.CharMin, feat.CharMax = 3, 5
+	}
+	cfg := linear.TrainConfig{Folds: 1, Seed: seed, Tokenizer: tok, Grid: []linear.Features{feat}}
+	if l2 > 0 {
+		cfg.L2 = []float64{l2}
+	}
+	perm := rand.New(rand.NewPCG(seed, 0xc0ffee)).Perm(len(exs))
+	var macro, favg []float64
+	for fold := range k {
+		var train, test []dataset.Example
+		for j, i := range perm {
+			if j%k == fold {
+				test = append(test, exs[i])
+			} else {
+				train = append(train, exs[i])
+			}
+		}
+		m, err := linear.Train(toLinear(train), nil, cfg)
+		if err != nil {
+			return err
+		}
+		rep, err := evaluateModel(context.Background(), m, toLinear(test))
+		if err != nil {
+			return err
+		}
+		macro = append(macro, rep.MacroF1)
+		if rep.FAvg != nil {
+			favg = append(favg, *rep.FAvg)
+		}
+	}
+	out := map[string]any{"folds": k, "l2": cfg.L2, "features": feat, "macro_f1": meanSD(macro), "macro_f1_folds": macro}
+	if len(favg) > 0 {
+		out["f_avg"] = meanSD(favg)
+		out["f_avg_folds"] = favg
+	}
+	if asJSON {
+		raw, _ := json.Marshal(out)
+		fmt.Fprintln(e.stdout, string(raw))
+		return nil
+	}
+	fmt.Fprintf(e.stdout, "%d-fold cross-validation, features %+v\nmacro-F1 %s\n", k, feat, fmtMeanSD(macro))
+	if len(favg) > 0 {
+		fmt.Fprintf(e.stdout, "F_avg    %s\n", fmtMeanSD(favg))
+	}
+	return nil
+}
+
+func toLinear(exs []dataset.Example) []linear.Example {
+	out := make([]linear.Example, len(exs))
+	for i, x := range exs {
+		out[i] = linear.Example{Text: x.Text, Target: x.Target, Labels: x.Labels}
+	}
+	return out
+}
+
+func meanSD(v []float64) [2]float64 {
+	var m, s float64
+	for _, x := range v {
+		m += x
+	}
+	m /= float64(len(v))
+	for _, x := range v {
+		s += (x - m) * (x - m)
+	}
+	return [2]float64{m, math.Sqrt(s / float64(max(1, len(v)-1)))}
+}
+
+func fmtMeanSD(v []float64) string {
+	ms := meanSD(v)
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = strconv.FormatFloat(x, 'f', 4, 64)
+	}
+	return fmt.Sprintf("%.4f ± %.4f (folds: %s)", ms[0], ms[1], strings.Join(parts, ", "))
+}

@@ -1,0 +1,108 @@
+// Command stancectl classifies texts and documents with a stance server or
+// an in-process model, trains and evaluates models, and checks data.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `stancectl — stance classification from the command line
+
+Usage:
+  stancectl classify [flags] [TEXT...]   classify texts (arguments, --file, or stdin lines)
+  stancectl doc [flags] [FILE]           classify a document sentence by sentence
+  stancectl info [flags]                 describe the model
+  stancectl train [flags]                train a model
+  stancectl eval [flags]                 evaluate a model on labelled data
+  stancectl data check FILE...           check corpus files
+  stancectl tokenizer build --vocab FILE --out FILE
+                                         write a BERT tokenizer.json from a vocab.txt
+
+Run "stancectl COMMAND -h" for the flags of a command.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		var ec exitCode
+		if errors.As(err, &ec) {
+			os.Exit(int(ec))
+		}
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "stancectl:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// exitCode ends the process with a code after the command printed why.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// env bundles the process's streams for commands.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	e := env{stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return flag.ErrHelp
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "classify":
+		return e.classify(ctx, rest)
+	case "doc":
+		return e.doc(ctx, rest)
+	case "info":
+		return e.info(ctx, rest)
+	case "train":
+		return e.train(ctx, rest)
+	case "eval":
+		return e.eval(ctx, rest)
+	case "data":
+		if len(rest) == 0 || rest[0] != "check" {
+			return fmt.Errorf("usage: stancectl data check FILE...")
+		}
+		return e.dataCheck(rest[1:])
+	case "tokenizer":
+		return e.tokenizer(rest)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func (e env) newFlags(name, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "Usage: stancectl %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// envDefault returns the environment variable key, or def when unset.
+func envDefault(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}

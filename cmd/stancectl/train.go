@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stanceproject/stance/dataset"
+	"github.com/stanceproject/stance/linear"
+	"github.com/stanceproject/stance/models"
+	"github.com/stanceproject/stance/tokenize"
+)
+
+func (e env) train(ctx context.Context, args []string) error {
+	fs := e.newFlags("train", "train --train FILE [--dev FILE] --out DIR [flags]")
+	trainFile := fs.String("train", "", "training data `FILE` (required)")
+	devFile := fs.String("dev", "", "development data `FILE` for thresholds and the reported metrics; without it thresholds come from cross-validation")
+	out := fs.String("out", "", "output model `DIR` (required)")
+	seed := fs.Uint64("seed", 1, "random seed of fold assignment")
+	labelsFile := fs.String("labels", "", "JSON `FILE` of [{name, description}] fixing label order and descriptions")
+	name := fs.String("name", "stance", "model name")
+	desc := fs.String("description", "", "model description")
+	folds := fs.Int("cv", 3, "cross-validation folds for choosing hyperparameters (1 = no search)")
+	l2 := fs.String("l2", "", "comma-separated L2 strengths to compare (default 1e-5,3e-5,1e-4)")
+	tokFile := fs.String("tokenizer", "", "tokenizer.json `FILE` (default: the default model's)")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	rf := readFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *trainFile == "" || *out == "" {
+		fs.Usage()
+		return errors.New("train: --train and --out are required")
+	}
+	opt := rf.options()
+	cfg := linear.TrainConfig{Name: *name, Description: *desc, Folds: *folds, Seed: *seed, Data: map[string]linear.DataRef{}}
+	if *labelsFile != "" {
+		raw, err := os.ReadFile(*labelsFile)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(raw, &cfg.Labels); err != nil {
+			return fmt.Errorf("%s: %w", *labelsFile, err)
+		}
+		for _, l := range cfg.Labels {
+			opt.Labels = append(opt.Labels, l.Name)
+		}
+	}
+	if *l2 != "" {
+		for _, f := range strings.Split(*l2, ",") {
+			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil || v <= 0 {
+				return fmt.Errorf("train: --l2: %q is not a positive number", f)
+			}
+			cfg.L2 = append(cfg.L2, v)
+		}
+	}
+	var err error
+	if *tokFile != "" {
+		cfg.Tokenizer, err = os.ReadFile(*tokFile)
+	} else {
+		cfg.Tokenizer, err = models.Default.ReadFile("default/" + linear.TokenizerFile)
+	}
+	if err != nil {
+		return err
+	}
+	cfg.Created = time.Now()
+	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
+		sec, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return fmt.Errorf("SOURCE_DATE_EPOCH %q: %w", s, err)
+		}
+		cfg.Created = time.Unix(sec, 0)
+	}
+	train, err := e.readExamples(*trainFile, opt, "train", cfg.Data)
+	if err != nil {
+		return err
+	}
+	var dev []linear.Example
+	if *devFile != "" {
+		if dev, err = e.readExamples(*devFile, opt, "dev", cfg.Data); err != nil {
+			return err
+		}
+	}
+	bar := newProgress(e.stderr, *quiet, "training")
+	cfg.Progress = bar.set
+	start := time.Now()
+	m, err := linear.Train(train, dev, cfg)
+	bar.done()
+	if err != nil {
+		return err
+	}
+	if len(dev) > 0 {
+		rep, err := evaluateModel(ctx, m, dev)
+		if err != nil {
+			return err
+		}
+		m.SetMetrics("dev", summary(rep))
+		fmt.Fprintf(e.stdout, "dev (%d examples):\n", len(dev))
+		if err := rep.WriteTable(e.stdout); err != nil {
+			return err
+		}
+	}
+	if err := m.Save(*out); err != nil {
+		return err
+	}
+	man := m.Manifest()
+	fmt.Fprintf(e.stdout, "trained %s %s in %s: %d labels, l2 %g, features %+v, thresholds from %s\nwrote %s\n",
+		man.Name, man.Version, time.Since(start).Round(time.Millisecond), len(man.Labels),
+		man.Hyperparameters.L2, man.Features, man.Hyperparameters.Thresholds, *out)
+	return nil
+}
+
+// readExamples reads a data file for training and records it in refs.
+func (e env) readExamples(path string, opt dataset.Options, role string, refs map[string]linear.DataRef) ([]linear.Example, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	exs, skipped, err := dataset.ReadFile(path, opt)
+	if err != nil {
+		return nil, err
+	}
+	if skipped > 0 {
+		fmt.Fprintf(e.stderr, "%s: skipped %d malformed rows\n", path, skipped)
+	}
+	sum := sha256.Sum256(raw)
+	refs[role] = linear.DataRef{File: filepath.ToSlash(path), SHA256: hex.EncodeToString(sum[:]), Examples: len(exs)}
+	out := make([]linear.Example, len(exs))
+	for i, x := range exs {
+		out[i] = linear.Example{Text: x.Text, Target: x.Target, Labels: x.Labels}
+	}
+	return out, nil
+}
+
+func (e env) tokenizer(args []string) error {
+	if len(args) == 0 || args[0] != "build" {
+		return errors.New("usage: stancectl tokenizer build --vocab FILE --out FILE")
+	}
+	fs := e.newFlags("tokenizer build", "tokenizer build --vocab FILE --out FILE")
+	vocab := fs.String("vocab", "", "BERT vocab.txt `FILE`, one token a line")
+	out := fs.String("out", "", "tokenizer.json `FILE` to write")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *vocab == "" || *out == "" {
+		fs.Usage()
+		return errors.New("tokenizer build: --vocab and --out are required")
+	}
+	f, err := os.Open(*vocab)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	data, err := tokenize.BuildBertJSON(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *vocab, err)
+	}
+	return os.WriteFile(*out, data, 0o644)
+}

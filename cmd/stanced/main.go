@@ -1,0 +1,196 @@
+// Command stanced serves the stance.v1 gRPC API over the embedded default
+// model or a model directory.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/stanceproject/stance/engine"
+	"github.com/stanceproject/stance/models"
+	"github.com/stanceproject/stance/server"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stderr, nil); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "stanced:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+type config struct {
+	addr, model, metricsAddr, logLevel, logFormat string
+	maxTextBytes, maxBatch, maxDocBytes, maxDocSent   int
+	maxRecvBytes                                      int
+	defaultTimeout, grace                             time.Duration
+}
+
+// flags declares every flag with its environment-variable twin: the
+// variable sets the default, the flag overrides it.
+func flags(fs *flag.FlagSet, c *config) error {
+	var errs []error
+	str := func(p *string, name, env, def, usage string) {
+		fs.StringVar(p, name, envOr(env, def), usage+" (env "+env+")")
+	}
+	num := func(p *int, name, env string, def int, usage string) {
+		v := def
+		if s, ok := os.LookupEnv(env); ok && s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: not an integer", env, s))
+			}
+			v = n
+		}
+		fs.IntVar(p, name, v, usage+" (env "+env+")")
+	}
+	dur := func(p *time.Duration, name, env string, def time.Duration, usage string) {
+		v := def
+		if s, ok := os.LookupEnv(env); ok && s != "" {
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: not a duration", env, s))
+			}
+			v = d
+		}
+		fs.DurationVar(p, name, v, usage+" (env "+env+")")
+	}
+	str(&c.addr, "addr", "STANCE_ADDR", "localhost:50051", "listen on `HOST:PORT`")
+	str(&c.model, "model", "STANCE_MODEL", "", "serve the model in `DIR` (default: the embedded default model)")
+	str(&c.metricsAddr, "metrics-addr", "STANCE_METRICS_ADDR", "", "serve Prometheus metrics on `HOST:PORT` at /metrics (default: off)")
+	str(&c.logLevel, "log-level", "STANCE_LOG_LEVEL", "info", "log level: debug (one line per call), info, warn or error")
+	str(&c.logFormat, "log-format", "STANCE_LOG_FORMAT", "text", "log format: text or json")
+	num(&c.maxTextBytes, "max-text-bytes", "STANCE_MAX_TEXT_BYTES", engine.DefaultMaxTextBytes, "largest text of Classify, a batch item or a stream item, in bytes")
+	num(&c.maxBatch, "max-batch-size", "STANCE_MAX_BATCH_SIZE", server.DefaultMaxBatchSize, "most requests in one ClassifyBatch")
+	num(&c.maxDocBytes, "max-document-bytes", "STANCE_MAX_DOCUMENT_BYTES", engine.DefaultMaxDocumentBytes, "largest document of ClassifyDocument, in bytes")
+	num(&c.maxDocSent, "max-document-sentences", "STANCE_MAX_DOCUMENT_SENTENCES", engine.DefaultMaxDocumentSentences, "most sentences in one document")
+	num(&c.maxRecvBytes, "max-recv-bytes", "STANCE_MAX_RECV_BYTES", 0, "largest request message in bytes (default: room for the largest document or full batch, plus 1 MiB)")
+	dur(&c.defaultTimeout, "default-timeout", "STANCE_DEFAULT_TIMEOUT", 30*time.Second, "deadline of calls that set none")
+	dur(&c.grace, "grace-period", "STANCE_GRACE_PERIOD", 10*time.Second, "on SIGTERM, how long calls in flight may take to finish")
+	return errors.Join(errs...)
+}
+
+func envOr(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// run starts the server and blocks until ctx ends. When ready is non-nil
+// it receives the listening address once the server is SERVING (tests).
+func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- net.Addr) error {
+	start := time.Now()
+	fs := flag.NewFlagSet("stanced", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: stanced [flags]\n\nServes the stance.v1 gRPC API with health (grpc.health.v1; readiness under %q) and reflection.\n\nFlags:\n", server.ServiceName)
+		fs.PrintDefaults()
+	}
+	var c config
+	envErr := flags(fs, &c)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if envErr != nil {
+		return envErr
+	}
+	log, err := newLogger(stderr, c.logLevel, c.logFormat)
+	if err != nil {
+		return err
+	}
+
+	m, err := models.Load(c.model)
+	if err != nil {
+		return err
+	}
+	eng, err := engine.New(m, engine.Config{MaxTextBytes: c.maxTextBytes, MaxDocumentBytes: c.maxDocBytes, MaxDocumentSentences: c.maxDocSent})
+	if err != nil {
+		return err
+	}
+	srv := server.New(eng, server.Config{MaxBatchSize: c.maxBatch, Logger: log})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	g, err := server.NewGRPC(srv, server.GRPCConfig{MaxRecvBytes: c.maxRecvBytes, DefaultTimeout: c.defaultTimeout, Registerer: reg})
+	if err != nil {
+		return err
+	}
+	lis, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	if c.metricsAddr != "" {
+		ms := &http.Server{Addr: c.metricsAddr, Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
+		go func() {
+			if err := ms.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics server", "err", err)
+			}
+		}()
+		defer ms.Close()
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- g.Serve(lis) }()
+
+	if err := srv.Warm(); err != nil {
+		g.Stop()
+		return fmt.Errorf("warm-up: %w", err)
+	}
+	srv.SetReady(true)
+	man := m.ManifestRef()
+	log.Info("serving", "addr", lis.Addr().String(), "model", man.Name, "version", man.Version, "startup", time.Since(start).Round(time.Millisecond))
+	if ready != nil {
+		ready <- lis.Addr()
+	}
+
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	// Drain: readiness goes first so balancers stop sending, then calls in
+	// flight get the grace period.
+	log.Info("draining", "grace", c.grace)
+	srv.Shutdown()
+	done := make(chan struct{})
+	go func() { g.GracefulStop(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(c.grace):
+		log.Warn("grace period over; closing remaining calls")
+		g.Stop()
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: %w", level, err)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}

@@ -1,0 +1,286 @@
+// Package engine classifies texts and documents in process: it validates
+// requests, detects their language, runs the linear model, and splits
+// documents into sentences. It implements stance.Classifier and knows
+// nothing of any transport.
+package engine
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/stanceproject/stance"
+	"github.com/stanceproject/stance/langid"
+	"github.com/stanceproject/stance/linear"
+	"github.com/stanceproject/stance/segment"
+)
+
+// Config holds the engine's limits. Zero values take the defaults.
+type Config struct {
+	// MaxTextBytes bounds one text; default 10,000.
+	MaxTextBytes int
+	// MaxDocumentBytes bounds one document; default 1,000,000.
+	MaxDocumentBytes int
+	// MaxDocumentSentences bounds the sentences of one document; default 5,000.
+	MaxDocumentSentences int
+	// MaxContributions bounds the features listed per explained label;
+	// default 10.
+	MaxContributions int
+	// MinLanguageConfidence is the detector confidence at or over which a
+	// text in a language the model does not declare is marked unsupported;
+	// below it the model classifies the text. Default 0.9.
+	MinLanguageConfidence float64
+}
+
+// Defaults of Config.
+const (
+	DefaultMaxTextBytes          = 10_000
+	DefaultMaxDocumentBytes      = 1_000_000
+	DefaultMaxDocumentSentences  = 5_000
+	DefaultMaxContributions      = 10
+	DefaultMinLanguageConfidence = 0.9
+)
+
+func (c *Config) defaults() {
+	if c.MaxTextBytes <= 0 {
+		c.MaxTextBytes = DefaultMaxTextBytes
+	}
+	if c.MaxDocumentBytes <= 0 {
+		c.MaxDocumentBytes = DefaultMaxDocumentBytes
+	}
+	if c.MaxDocumentSentences <= 0 {
+		c.MaxDocumentSentences = DefaultMaxDocumentSentences
+	}
+	if c.MaxContributions <= 0 {
+		c.MaxContributions = DefaultMaxContributions
+	}
+	if c.MinLanguageConfidence <= 0 {
+		c.MinLanguageConfidence = DefaultMinLanguageConfidence
+	}
+}
+
+// Engine is a stance.Classifier over a linear model that can be swapped
+// while serving. It is safe for concurrent use.
+type Engine struct {
+	cfg   Config
+	model atomic.Pointer[linear.Model]
+	lang  *langid.Detector
+	split *segment.Splitter
+}
+
+var _ stance.Classifier = (*Engine)(nil)
+
+// New returns an engine serving m.
+func New(m *linear.Model, cfg Config) (*Engine, error) {
+	cfg.defaults()
+	split, err := segment.New()
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{cfg: cfg, lang: langid.New(), split: split}
+	e.model.Store(m)
+	return e, nil
+}
+
+// Config returns the engine's limits with defaults applied.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Model returns the model in use.
+func (e *Engine) Model() *linear.Model { return e.model.Load() }
+
+// Swap replaces the model; calls in flight finish on the model they began
+// with.
+func (e *Engine) Swap(m *linear.Model) { e.model.Store(m) }
+
+// Classify classifies each request; a bad request fails only its Result.
+func (e *Engine) Classify(ctx context.Context, reqs []stance.Request) ([]stance.Result, error) {
+	m := e.model.Load()
+	out := make([]stance.Result, len(reqs))
+	for i, r := range reqs {
+		if i%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		res, err := e.classify(m, r)
+		if err != nil {
+			res = stance.Result{Err: err}
+		}
+		out[i] = res
+	}
+	return out, nil
+}
+
+// ClassifyOne classifies one request.
+func (e *Engine) ClassifyOne(r stance.Request) (stance.Result, error) {
+	return e.classify(e.model.Load(), r)
+}
+
+// CheckText validates a text against the limits.
+func (e *Engine) CheckText(text string) error {
+	return checkText("text", text, e.cfg.MaxTextBytes, "--max-text-bytes")
+}
+
+func checkText(what, text string, limit int, flag string) error {
+	if len(text) > limit {
+		return stance.Errorf(stance.EInvalid, "%s is %d bytes; the limit is %d bytes (%s)", what, len(text), limit, flag)
+	}
+	if !utf8.ValidString(text) {
+		for i := 0; i < len(text); {
+			r, size := utf8.DecodeRuneInString(text[i:])
+			if r == utf8.RuneError && size == 1 {
+				return stance.Errorf(stance.EInvalid, "%s is not valid UTF-8 (bad byte 0x%02x at offset %d)", what, text[i], i)
+			}
+			i += size
+		}
+	}
+	if strings.TrimFunc(text, unicode.IsSpace) == "" {
+		return stance.Errorf(stance.EInvalid, "%s is empty", what)
+	}
+	return nil
+}
+
+func (e *Engine) classify(m *linear.Model, r stance.Request) (stance.Result, error) {
+	if err := e.CheckText(r.Text); err != nil {
+		return stance.Result{}, err
+	}
+	if err := m.CheckTarget(r.Target); err != nil {
+		return stance.Result{}, err
+	}
+	return e.run(m, r)
+}
+
+// run classifies a validated request.
+func (e *Engine) run(m *linear.Model, r stance.Request) (stance.Result, error) {
+	man := m.ManifestRef()
+	lang := e.lang.Detect(r.Text)
+	res := stance.Result{Language: lang.Code, LanguageConfidence: lang.Confidence, ModelVersion: man.Version}
+	if lang.Code != "" && lang.Confidence >= e.cfg.MinLanguageConfidence && !declares(man.Languages, lang.Code) {
+		res.Unsupported = true
+		return res, nil
+	}
+	p, err := m.Predict(r.Text, r.Target)
+	if err != nil {
+		return stance.Result{}, err
+	}
+	res.Scores = make([]stance.Score, len(p.Probs))
+	for l, pr := range p.Probs {
+		res.Scores[l] = stance.Score{Label: man.Labels[l].Name, Score: pr}
+	}
+	res.Top = man.Labels[p.Top].Name
+	res.Abstained = p.Abstained
+	if len(p.Labels) > 0 {
+		res.Labels = make([]string, len(p.Labels))
+		for i, l := range p.Labels {
+			res.Labels[i] = man.Labels[l].Name
+		}
+	}
+	if r.Explain && len(p.Labels) > 0 {
+		ex, err := m.Explain(r.Text, r.Target, p.Labels)
+		if err != nil {
+			return stance.Result{}, err
+		}
+		for i := range ex {
+			if len(ex[i].Contributions) > e.cfg.MaxContributions {
+				ex[i].Contributions = ex[i].Contributions[:e.cfg.MaxContributions]
+			}
+		}
+		res.Explanations = ex
+	}
+	return res, nil
+}
+
+func declares(langs []string, code string) bool {
+	for _, l := range langs {
+		if l == code {
+			return true
+		}
+	}
+	return false
+}
+
+// Info describes the model in use.
+func (e *Engine) Info(context.Context) (stance.ModelInfo, error) {
+	return InfoOf(e.model.Load()), nil
+}
+
+// InfoOf describes a model.
+func InfoOf(m *linear.Model) stance.ModelInfo {
+	man := m.ManifestRef()
+	info := stance.ModelInfo{
+		Name:           man.Name,
+		Version:        man.Version,
+		ExclusiveLabel: man.ExclusiveLabel,
+		MultiLabel:     man.MultiLabel,
+		Targets:        man.Targets,
+		Languages:      man.Languages,
+		Metrics:        man.Metrics,
+		Created:        man.Created,
+	}
+	for _, l := range man.Labels {
+		info.Labels = append(info.Labels, stance.LabelInfo{Name: l.Name, Description: l.Description, Threshold: l.Threshold})
+	}
+	return info
+}
+
+// ClassifyDocument splits text into sentences and classifies each.
+func (e *Engine) ClassifyDocument(ctx context.Context, text, target string, explain bool) (stance.Document, error) {
+	m := e.model.Load()
+	if err := checkText("document", text, e.cfg.MaxDocumentBytes, "--max-document-bytes"); err != nil {
+		return stance.Document{}, err
+	}
+	if err := m.CheckTarget(target); err != nil {
+		return stance.Document{}, err
+	}
+	spans := e.split.Split(text)
+	if len(spans) > e.cfg.MaxDocumentSentences {
+		return stance.Document{}, stance.Errorf(stance.EInvalid, "document has %d sentences; the limit is %d (--max-document-sentences)", len(spans), e.cfg.MaxDocumentSentences)
+	}
+	man := m.ManifestRef()
+	doc := stance.Document{ModelVersion: man.Version, Labels: make([]stance.LabelShare, len(man.Labels))}
+	for i, l := range man.Labels {
+		doc.Labels[i].Label = l.Name
+	}
+	index := make(map[string]int, len(man.Labels))
+	for i, l := range man.Labels {
+		index[l.Name] = i
+	}
+	var total int
+	covered := make([]int, len(man.Labels))
+	for i, sp := range spans {
+		if i%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return stance.Document{}, err
+			}
+		}
+		s := stance.Sentence{Text: text[sp.Start:sp.End], Start: sp.Start, End: sp.End}
+		// A sentence may exceed the text limit inside an allowed document;
+		// the model handles any length, so it is classified all the same.
+		res, err := e.run(m, stance.Request{Text: s.Text, Target: target, Explain: explain})
+		if err != nil {
+			return stance.Document{}, err
+		}
+		s.Result = res
+		n := utf8.RuneCountInString(s.Text)
+		total += n
+		switch {
+		case res.Unsupported:
+			doc.Unsupported++
+		case res.Abstained:
+			doc.Abstained++
+		}
+		for _, l := range res.Labels {
+			doc.Labels[index[l]].Sentences++
+			covered[index[l]] += n
+		}
+		doc.Sentences = append(doc.Sentences, s)
+	}
+	for i := range doc.Labels {
+		if total > 0 {
+			doc.Labels[i].Share = float64(covered[i]) / float64(total)
+		}
+	}
+	return doc, nil
+}

@@ -1,0 +1,235 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/status"
+
+	"github.com/stanceproject/stance"
+	"github.com/stanceproject/stance/engine"
+	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
+)
+
+// ServiceName is the health-check name that answers readiness.
+const ServiceName = "stance.v1.StanceService"
+
+// Config configures a Server. Zero values take the defaults.
+type Config struct {
+	// MaxBatchSize bounds the requests of one ClassifyBatch; default 1,000.
+	MaxBatchSize int
+	// Logger receives the call log and errors; default slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultMaxBatchSize is the default of Config.MaxBatchSize.
+const DefaultMaxBatchSize = 1000
+
+// Server implements stance.v1.StanceService over an engine.
+type Server struct {
+	stancev1.UnimplementedStanceServiceServer
+	eng    *engine.Engine
+	cfg    Config
+	log    *slog.Logger
+	health *health.Server
+}
+
+var _ stancev1.StanceServiceServer = (*Server)(nil)
+
+// New returns a Server over eng. Readiness starts NOT_SERVING; call
+// SetReady once the model is warm.
+func New(eng *engine.Engine, cfg Config) *Server {
+	if cfg.MaxBatchSize <= 0 {
+		cfg.MaxBatchSize = DefaultMaxBatchSize
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{eng: eng, cfg: cfg, log: cfg.Logger, health: health.NewServer()}
+	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+	s.health.SetServingStatus(ServiceName, healthpb.HealthCheckResponse_NOT_SERVING)
+	return s
+}
+
+// Register adds the stance service, health and reflection to g.
+func (s *Server) Register(g *grpc.Server) {
+	stancev1.RegisterStanceServiceServer(g, s)
+	healthpb.RegisterHealthServer(g, s.health)
+	reflection.Register(g)
+}
+
+// SetReady flips readiness (the health of ServiceName).
+func (s *Server) SetReady(ready bool) {
+	st := healthpb.HealthCheckResponse_NOT_SERVING
+	if ready {
+		st = healthpb.HealthCheckResponse_SERVING
+	}
+	s.health.SetServingStatus(ServiceName, st)
+}
+
+// Shutdown marks every service NOT_SERVING, so that health watchers and
+// load balancers move away before the listener closes.
+func (s *Server) Shutdown() { s.health.Shutdown() }
+
+// Limits returns the server's input limits.
+func (s *Server) Limits() *stancev1.Limits {
+	c := s.eng.Config()
+	return &stancev1.Limits{
+		MaxTextBytes:         int64(c.MaxTextBytes),
+		MaxBatchSize:         int64(s.cfg.MaxBatchSize),
+		MaxDocumentBytes:     int64(c.MaxDocumentBytes),
+		MaxDocumentSentences: int64(c.MaxDocumentSentences),
+	}
+}
+
+// Classify implements StanceService.
+func (s *Server) Classify(ctx context.Context, req *stancev1.ClassifyRequest) (*stancev1.ClassifyResponse, error) {
+	res, err := s.eng.ClassifyOne(fromProtoRequest(req))
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err).Err()
+	}
+	return &stancev1.ClassifyResponse{Result: toProtoResult(res)}, nil
+}
+
+// ClassifyBatch implements StanceService.
+func (s *Server) ClassifyBatch(ctx context.Context, req *stancev1.ClassifyBatchRequest) (*stancev1.ClassifyBatchResponse, error) {
+	n := len(req.GetRequests())
+	if n == 0 {
+		return nil, status.Error(codes.InvalidArgument, "requests is empty")
+	}
+	if n > s.cfg.MaxBatchSize {
+		return nil, status.Errorf(codes.InvalidArgument, "batch has %d requests; the limit is %d (--max-batch-size)", n, s.cfg.MaxBatchSize)
+	}
+	reqs := make([]stance.Request, n)
+	for i, r := range req.GetRequests() {
+		reqs[i] = fromProtoRequest(r)
+	}
+	results, err := s.eng.Classify(ctx, reqs)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err).Err()
+	}
+	out := &stancev1.ClassifyBatchResponse{Items: make([]*stancev1.BatchItem, n)}
+	for i, r := range results {
+		out.Items[i] = s.item(ctx, int64(i), r, nil)
+	}
+	return out, nil
+}
+
+// item builds a batch or stream item from a result or an error.
+func (s *Server) item(ctx context.Context, index int64, r stance.Result, err error) *stancev1.BatchItem {
+	if err == nil {
+		err = r.Err
+	}
+	if err != nil {
+		st := toStatus(ctx, s.log, err)
+		return &stancev1.BatchItem{Index: index, Status: &stancev1.ItemStatus{Code: int32(st.Code()), Message: st.Message()}}
+	}
+	return &stancev1.BatchItem{Index: index, Status: &stancev1.ItemStatus{}, Result: toProtoResult(r)}
+}
+
+// ClassifyStream implements StanceService.
+func (s *Server) ClassifyStream(stream grpc.BidiStreamingServer[stancev1.ClassifyStreamRequest, stancev1.ClassifyStreamResponse]) error {
+	ctx := stream.Context()
+	for i := int64(0); ; i++ {
+		req, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		res, err := s.eng.ClassifyOne(fromProtoRequest(req.GetRequest()))
+		if err := stream.Send(&stancev1.ClassifyStreamResponse{Item: s.item(ctx, i, res, err)}); err != nil {
+			return err
+		}
+	}
+}
+
+// ClassifyDocument implements StanceService.
+func (s *Server) ClassifyDocument(ctx context.Context, req *stancev1.ClassifyDocumentRequest) (*stancev1.ClassifyDocumentResponse, error) {
+	unit := req.GetEncodingType()
+	if _, ok := stancev1.EncodingType_name[int32(unit)]; !ok {
+		return nil, status.Errorf(codes.InvalidArgument, "encoding_type %d is not one of %s", unit, strings.Join(encodingNames(), ", "))
+	}
+	if unit == stancev1.EncodingType_ENCODING_TYPE_UNSPECIFIED {
+		unit = stancev1.EncodingType_ENCODING_TYPE_UTF8
+	}
+	doc, err := s.eng.ClassifyDocument(ctx, req.GetText(), req.GetTarget(), req.GetExplain())
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err).Err()
+	}
+	out := &stancev1.ClassifyDocumentResponse{
+		EncodingType: unit,
+		ModelVersion: doc.ModelVersion,
+		Summary: &stancev1.DocumentSummary{
+			SentenceCount:    int64(len(doc.Sentences)),
+			AbstainedCount:   int64(doc.Abstained),
+			UnsupportedCount: int64(doc.Unsupported),
+		},
+	}
+	conv := offsetConverter{text: req.GetText(), unit: unit}
+	for _, sent := range doc.Sentences {
+		out.Sentences = append(out.Sentences, &stancev1.DocumentSentence{
+			Text:        sent.Text,
+			BeginOffset: conv.convert(sent.Start),
+			EndOffset:   conv.convert(sent.End),
+			Result:      toProtoResult(sent.Result),
+		})
+	}
+	for _, l := range doc.Labels {
+		out.Summary.Labels = append(out.Summary.Labels, &stancev1.LabelSummary{Label: l.Label, SentenceCount: int64(l.Sentences), Share: l.Share})
+	}
+	return out, nil
+}
+
+func encodingNames() []string {
+	var names []string
+	for i := range int32(len(stancev1.EncodingType_name)) {
+		names = append(names, stancev1.EncodingType_name[i])
+	}
+	return names
+}
+
+// GetModelInfo implements StanceService.
+func (s *Server) GetModelInfo(ctx context.Context, _ *stancev1.GetModelInfoRequest) (*stancev1.GetModelInfoResponse, error) {
+	info, err := s.eng.Info(ctx)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err).Err()
+	}
+	return &stancev1.GetModelInfoResponse{Model: toProtoInfo(info), Limits: s.Limits()}, nil
+}
+
+// Warm runs a few classifications so that the first real calls do not pay
+// for cold caches.
+func (s *Server) Warm() error {
+	for _, t := range []string{
+		"The two countries should work together for a multipolar world and oppose hegemony.",
+		"The ministry said in a statement on Tuesday that talks would resume next week.",
+	} {
+		if _, err := s.eng.ClassifyOne(stance.Request{Text: t, Explain: true}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// callTimeout bounds calls whose client set no deadline.
+func callTimeout(d time.Duration) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		if _, ok := ctx.Deadline(); !ok && d > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
+		return h(ctx, req)
+	}
+}
