@@ -97,7 +97,9 @@ func plainEnglish(text string) bool {
 	return n >= 3
 }
 
-func isASCIILetter(r rune) bool { return r < utf8.RuneSelf && ('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') }
+func isASCIILetter(r rune) bool {
+	return r < utf8.RuneSelf && ('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z')
+}
 
 // lowerASCII lower-cases a short ASCII word without allocating for the
 // common already-lower case.

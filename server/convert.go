@@ -4,8 +4,8 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
 	"github.com/stanceproject/stance"
+	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
 )
 
 func fromProtoRequest(r *stancev1.ClassifyRequest) stance.Request {

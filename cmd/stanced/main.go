@@ -38,10 +38,10 @@ func main() {
 }
 
 type config struct {
-	addr, model, metricsAddr, logLevel, logFormat string
-	maxTextBytes, maxBatch, maxDocBytes, maxDocSent   int
-	maxRecvBytes                                      int
-	defaultTimeout, grace                             time.Duration
+	addr, model, metricsAddr, logLevel, logFormat   string
+	maxTextBytes, maxBatch, maxDocBytes, maxDocSent int
+	maxRecvBytes                                    int
+	defaultTimeout, grace                           time.Duration
 }
 
 // flags declares every flag with its environment-variable twin: the
