@@ -16,8 +16,9 @@ run: ## run the server on the embedded default model (localhost:50051)
 	$(GO) run ./cmd/stanced
 
 .PHONY: build
-build: ## build stanced and stancectl into bin/
+build: ## build stanced, stancectl and a pinned grpcurl into bin/
 	$(GO) build -o bin/ ./cmd/...
+	$(GO) build -modfile=tools/go.mod -o bin/ github.com/fullstorydev/grpcurl/cmd/grpcurl
 
 .PHONY: test
 test: ## run the tests with the race detector
@@ -59,3 +60,12 @@ gate: ## fail when the default model's dev macro-F1 drops below its baseline
 
 .PHONY: ci
 ci: lint checkgenerate data-check test gate ## everything CI runs
+
+FUZZTIME ?= 30s
+.PHONY: fuzz
+fuzz: ## run every fuzz target for FUZZTIME each
+	$(GO) test ./tokenize -run '^$$' -fuzz '^FuzzEncode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./segment -run '^$$' -fuzz '^FuzzSplit$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./dataset -run '^$$' -fuzz '^FuzzReadJSONL$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./dataset -run '^$$' -fuzz '^FuzzReadSemEval$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./linear -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
