@@ -6,7 +6,9 @@ package engine
 
 import (
 	"context"
+	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
@@ -98,20 +100,39 @@ func (e *Engine) Swap(m *linear.Model) { e.model.Store(m) }
 func (e *Engine) Classify(ctx context.Context, reqs []stance.Request) ([]stance.Result, error) {
 	m := e.model.Load()
 	out := make([]stance.Result, len(reqs))
-	for i, r := range reqs {
-		if i%64 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+	// Large batches are shared among the cores; each worker takes every
+	// n-th item, which balances the rare slow item (a sentence that needs
+	// the full language detector) without coordination.
+	workers := 1
+	if len(reqs) >= parallelBatch {
+		workers = min(runtime.GOMAXPROCS(0), len(reqs)/(parallelBatch/2))
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(reqs); i += workers {
+				if ctx.Err() != nil {
+					return
+				}
+				res, err := e.classify(m, reqs[i])
+				if err != nil {
+					res = stance.Result{Err: err}
+				}
+				out[i] = res
 			}
-		}
-		res, err := e.classify(m, r)
-		if err != nil {
-			res = stance.Result{Err: err}
-		}
-		out[i] = res
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
+
+// parallelBatch is the batch size from which Classify uses several cores.
+const parallelBatch = 64
 
 // ClassifyOne classifies one request.
 func (e *Engine) ClassifyOne(r stance.Request) (stance.Result, error) {

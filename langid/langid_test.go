@@ -1,0 +1,60 @@
+package langid
+
+import (
+	"testing"
+
+	"github.com/stanceproject/stance/dataset"
+)
+
+func TestDetect(t *testing.T) {
+	d := New()
+	cases := []struct {
+		text, want string
+		fast       bool
+	}{
+		{"Wang said China and Russia should work together on the formation of a multipolar world.", "en", true},
+		{"Erdoğan said the talks in São Paulo were a step toward peace, and that Ankara would stay in contact with both sides.", "en", true},
+		{"Le ministre a dit que la Chine restera neutre dans ce conflit et qu’elle soutient le dialogue.", "fr", false},
+		{"Der Außenminister sagte, Deutschland werde die Sanktionen gegen Russland beibehalten.", "de", false},
+		{"El canciller dijo que Brasil mantendrá una posición neutral en el conflicto.", "es", false},
+		{"As negociações entre o Brasil e a China avançaram, disse o ministro em Brasília.", "pt", false},
+		{"Il ministro ha detto che l’Italia sostiene il dialogo e la pace in Ucraina.", "it", false},
+		{"De minister zei dat Nederland de sancties tegen Rusland blijft steunen.", "nl", false},
+		{"Министр заявил, что Россия и Китай выступают за многополярный мир.", "ru", false},
+		{"中国和俄罗斯将共同推动多极化世界。", "zh", false},
+	}
+	for _, c := range cases {
+		if got := plainEnglish(c.text); got != c.fast {
+			t.Errorf("plainEnglish(%q) = %v, want %v", c.text, got, c.fast)
+		}
+		if got := d.Detect(c.text); got.Code != c.want {
+			t.Errorf("Detect(%q) = %+v, want %s", c.text, got, c.want)
+		}
+	}
+}
+
+// TestFastPathCoverage measures how much of the corpus the fast path
+// answers: it must stay the common case, or the service slows tenfold.
+func TestFastPathCoverage(t *testing.T) {
+	exs, _, err := dataset.ReadFile("../data/dev.jsonl", dataset.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := New()
+	fast, english := 0, 0
+	for _, x := range exs {
+		if plainEnglish(x.Text) {
+			fast++
+		}
+		if d.Detect(x.Text).Code == "en" {
+			english++
+		}
+	}
+	t.Logf("fast path %d of %d, detected English %d", fast, len(exs), english)
+	if fast*10 < len(exs)*9 {
+		t.Errorf("fast path answers %d of %d sentences, want at least 90%%", fast, len(exs))
+	}
+	if english != len(exs) {
+		t.Errorf("%d of %d English sentences detected as English", english, len(exs))
+	}
+}
