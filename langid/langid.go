@@ -68,15 +68,21 @@ func plainEnglish(text string) bool {
 	distinct, hits, words := 0, 0, 0
 	var buf [6]byte
 	for i := 0; i < len(text); {
-		r, size := utf8.DecodeRuneInString(text[i:])
-		if !unicode.IsLetter(r) {
+		r, size := rune(text[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(text[i:])
+		}
+		if !isLetter(r) {
 			i += size
 			continue
 		}
 		j, ascii := i, true
 		for j < len(text) {
-			r, size := utf8.DecodeRuneInString(text[j:])
-			if !unicode.IsLetter(r) {
+			r, size := rune(text[j]), 1
+			if r >= utf8.RuneSelf {
+				r, size = utf8.DecodeRuneInString(text[j:])
+			}
+			if !isLetter(r) {
 				break
 			}
 			if r >= utf8.RuneSelf {
@@ -106,6 +112,13 @@ func plainEnglish(text string) bool {
 		i = j
 	}
 	return distinct >= 2 && hits*5 >= words
+}
+
+func isLetter(r rune) bool {
+	if r < utf8.RuneSelf {
+		return 'a' <= r|0x20 && r|0x20 <= 'z'
+	}
+	return unicode.IsLetter(r)
 }
 
 // isFunctionWord reports English function words that are rare as words of

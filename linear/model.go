@@ -3,6 +3,7 @@ package linear
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sync"
@@ -37,6 +38,16 @@ func (m *Model) Manifest() Manifest {
 	c := m.manifest
 	c.Labels = slices.Clone(c.Labels)
 	c.Targets = slices.Clone(c.Targets)
+	c.Languages = slices.Clone(c.Languages)
+	c.Hyperparameters.Grid = slices.Clone(c.Hyperparameters.Grid)
+	c.Files = maps.Clone(c.Files)
+	c.Data = maps.Clone(c.Data)
+	if c.Metrics != nil {
+		c.Metrics = make(map[string]map[string]float64, len(m.manifest.Metrics))
+		for k, v := range m.manifest.Metrics {
+			c.Metrics[k] = maps.Clone(v)
+		}
+	}
 	return c
 }
 

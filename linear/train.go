@@ -69,6 +69,11 @@ func Train(train, dev []Example, cfg TrainConfig) (*Model, error) {
 	if len(train) == 0 {
 		return nil, errors.New("train: no training examples")
 	}
+	for _, f := range cfg.Grid {
+		if err := f.validate(); err != nil {
+			return nil, fmt.Errorf("train: grid: %w", err)
+		}
+	}
 	tok, err := tokenize.Load(cfg.Tokenizer)
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)
