@@ -69,3 +69,13 @@ fuzz: ## run every fuzz target for FUZZTIME each
 	$(GO) test ./dataset -run '^$$' -fuzz '^FuzzReadJSONL$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./dataset -run '^$$' -fuzz '^FuzzReadSemEval$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./linear -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME)
+
+BENCHCOUNT ?= 6
+.PHONY: bench
+bench: ## run the benchmarks BENCHCOUNT times, benchstat-ready, and summarise them
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./tokenize ./linear ./engine ./server | tee bench.txt
+	$(TOOL) benchstat bench.txt
+
+.PHONY: load
+load: ## load-test Classify against the health check with ghz (DURATION, CONCURRENCY)
+	scripts/load.sh

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	grpcprom "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
-	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/logging"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
@@ -33,6 +32,11 @@ type GRPCConfig struct {
 // NewGRPC returns a gRPC server with s registered behind the interceptor
 // chain: metrics, then the call log, then panic recovery, so that a
 // recovered panic is logged and counted as the INTERNAL it becomes.
+//
+// The call log is ours rather than go-grpc-middleware's logging
+// interceptor: that one assembles its fields before knowing whether the
+// line will be written, which cost a fifth of the throughput of Classify
+// under load at the default info level, where successful calls log nothing.
 func NewGRPC(s *Server, cfg GRPCConfig) (*grpc.Server, error) {
 	limits := s.Limits()
 	if cfg.MaxRecvBytes <= 0 {
@@ -43,21 +47,6 @@ func NewGRPC(s *Server, cfg GRPCConfig) (*grpc.Server, error) {
 	}
 	if cfg.DefaultTimeout <= 0 {
 		cfg.DefaultTimeout = 30 * time.Second
-	}
-	log := logging.LoggerFunc(func(ctx context.Context, lvl logging.Level, msg string, fields ...any) {
-		s.log.Log(ctx, slog.Level(lvl), msg, fields...)
-	})
-	logOpts := []logging.Option{
-		logging.WithLogOnEvents(logging.FinishCall),
-		logging.WithLevels(func(c codes.Code) logging.Level {
-			switch c {
-			case codes.OK, codes.InvalidArgument, codes.Canceled, codes.NotFound, codes.Unauthenticated:
-				return logging.LevelDebug
-			case codes.Internal, codes.Unknown, codes.DataLoss, codes.Unimplemented:
-				return logging.LevelError
-			}
-			return logging.LevelWarn
-		}),
 	}
 	panics := prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "stance_panics_recovered_total",
@@ -82,11 +71,11 @@ func NewGRPC(s *Server, cfg GRPCConfig) (*grpc.Server, error) {
 		stream = append(stream, metrics.StreamServerInterceptor())
 	}
 	unary = append(unary,
-		logging.UnaryServerInterceptor(log, logOpts...),
+		logUnary(s.log),
 		callTimeout(cfg.DefaultTimeout),
 		recovery.UnaryServerInterceptor(recoverOpt))
 	stream = append(stream,
-		logging.StreamServerInterceptor(log, logOpts...),
+		logStream(s.log),
 		recovery.StreamServerInterceptor(recoverOpt))
 	opts := append([]grpc.ServerOption{
 		grpc.MaxRecvMsgSize(cfg.MaxRecvBytes),
@@ -100,4 +89,46 @@ func NewGRPC(s *Server, cfg GRPCConfig) (*grpc.Server, error) {
 		metrics.InitializeMetrics(g)
 	}
 	return g, nil
+}
+
+// levelOf maps a call's outcome to its log level: success and the
+// caller's own mistakes at debug, server-side failures at error, the rest
+// (deadlines, unavailability) at warn.
+func levelOf(c codes.Code) slog.Level {
+	switch c {
+	case codes.OK, codes.InvalidArgument, codes.Canceled, codes.NotFound, codes.Unauthenticated:
+		return slog.LevelDebug
+	case codes.Internal, codes.Unknown, codes.DataLoss, codes.Unimplemented:
+		return slog.LevelError
+	}
+	return slog.LevelWarn
+}
+
+func logCall(ctx context.Context, log *slog.Logger, method string, start time.Time, err error) {
+	code := status.Code(err)
+	if lvl := levelOf(code); log.Enabled(ctx, lvl) {
+		attrs := []slog.Attr{slog.String("method", method), slog.String("code", code.String()), slog.Duration("duration", time.Since(start))}
+		if err != nil {
+			attrs = append(attrs, slog.String("error", status.Convert(err).Message()))
+		}
+		log.LogAttrs(ctx, lvl, "call", attrs...)
+	}
+}
+
+func logUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+		start := time.Now()
+		resp, err := h(ctx, req)
+		logCall(ctx, log, info.FullMethod, start, err)
+		return resp, err
+	}
+}
+
+func logStream(log *slog.Logger) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+		start := time.Now()
+		err := h(srv, ss)
+		logCall(ss.Context(), log, info.FullMethod, start, err)
+		return err
+	}
 }

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Load test: start stanced on the embedded model, drive it with ghz (a
+# pinned Go module), first the health Check as the no-op baseline, then
+# Classify with the same settings, and print QPS, p50/p99 and the ratio,
+# with the server's start-up time and peak resident memory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ADDR=${ADDR:-127.0.0.1:50077}
+DURATION=${DURATION:-10s}
+CONCURRENCY=${CONCURRENCY:-32}
+CONNECTIONS=${CONNECTIONS:-4}
+TEXT=${TEXT:-In the face of unilateral actions and hegemony, the two countries should deepen strategic cooperation and make global governance fairer, the spokesperson said.}
+
+mkdir -p bin
+go build -o bin/ ./cmd/stanced
+go build -modfile=tools/ghz/go.mod -o bin/ github.com/bojand/ghz/cmd/ghz
+log=$(mktemp)
+bin/stanced --addr "$ADDR" --log-level info >"$log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; rm -f "$log"' EXIT
+for _ in $(seq 100); do grep -q 'msg=serving' "$log" && break; sleep 0.1; done
+grep -o 'startup=[^ ]*' "$log" | sed 's/^/stanced /'
+
+run() { # name, method, data
+	bin/ghz --insecure -c "$CONCURRENCY" --connections "$CONNECTIONS" -z "$DURATION" \
+		--call "$2" -d "$3" "$ADDR" >"$log.$1"
+	awk -v name="$1" '
+		/Requests\/sec:/ { qps = $2 }
+		/ 50 % in/ { p50 = $4 " " $5 }
+		/ 99 % in/ { p99 = $4 " " $5 }
+		/Status code distribution:/ { codes = 1; next }
+		codes && NF { errs = errs $0 "; " }
+		END { printf "%-9s %10.0f QPS  p50 %-10s p99 %-10s %s\n", name, qps, p50, p99, errs; print qps > "/dev/stderr" }
+	' "$log.$1" 2>"$log.$1.qps"
+	rm -f "$log.$1"
+}
+run health grpc.health.v1.Health.Check '{"service":""}'
+run classify stance.v1.StanceService.Classify "{\"text\":\"$TEXT\"}"
+awk -v h="$(cat "$log.health.qps")" -v c="$(cat "$log.classify.qps")" 'BEGIN { printf "Classify/health QPS ratio %.2f\n", c / h }'
+grep VmHWM "/proc/$pid/status" | awk '{ printf "stanced peak RSS %.0f MB\n", $2 / 1024 }'
+rm -f "$log".*.qps
