@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/sugarme/tokenizer"
+	"github.com/sugarme/tokenizer/model"
+	"github.com/sugarme/tokenizer/model/wordpiece"
 	"github.com/sugarme/tokenizer/normalizer"
 	"github.com/sugarme/tokenizer/pretrained"
 )
@@ -16,8 +18,11 @@ import (
 // Tokenizer splits text into words and WordPiece tokens. It is safe for
 // concurrent use.
 type Tokenizer struct {
-	lib      *tokenizer.Tokenizer
-	model    tokenizer.Model
+	json     []byte
+	model    tokenizer.Model // the library's WordPiece, which the fast path calls
+	libOnce  sync.Once
+	lib      *tokenizer.Tokenizer // the library's full pipeline; see library
+	libErr   error
 	vocab    []string // id → token
 	specials []string // added tokens the library matches in raw text
 	unk      int32
@@ -56,25 +61,26 @@ const DefaultCacheWords = 1 << 16
 
 // Load builds a Tokenizer from the bytes of a tokenizer.json written by
 // [BuildBertJSON] (or an equivalent HuggingFace file).
-func Load(data []byte) (tk *Tokenizer, err error) {
+//
+// The fast path needs only the library's WordPiece model, built here from
+// the validated vocabulary. The library's full pipeline, which parses the
+// file a second time and takes most of the loading time, is built on first
+// use by [Tokenizer.Reference] or the special-token path.
+func Load(data []byte) (*Tokenizer, error) {
 	cfg, err := parse(data)
 	if err != nil {
 		return nil, err
 	}
-	// The file was validated above; the recover is a backstop for library
-	// code paths that panic instead of returning errors.
-	defer func() {
-		if r := recover(); r != nil {
-			tk, err = nil, fmt.Errorf("tokenizer.json: rejected by the tokenizer library: %v", r)
-		}
-	}()
-	lib, err := pretrained.FromReader(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("tokenizer.json: %w", err)
-	}
+	vocab := model.Vocab(cfg.Model.Vocab)
+	wp := wordpiece.NewWordPieceBuilder().
+		Vocab(&vocab).
+		UnkToken(cfg.Model.UnkToken).
+		ContinuingSubwordPrefix(cfg.Model.ContinuingSubwordPrefix).
+		MaxInputCharsPerWord(cfg.Model.MaxInputCharsPerWord).
+		Build()
 	t := &Tokenizer{
-		lib:   lib,
-		model: lib.GetModel(),
+		json:  data,
+		model: wp,
 		vocab: make([]string, len(cfg.Model.Vocab)),
 		unk:   int32(cfg.Model.Vocab[cfg.Model.UnkToken]),
 		cache: newWordCache(DefaultCacheWords),
@@ -86,6 +92,24 @@ func Load(data []byte) (tk *Tokenizer, err error) {
 		t.specials = append(t.specials, a.Content)
 	}
 	return t, nil
+}
+
+// library returns the library's full tokenizer, loading it once.
+func (t *Tokenizer) library() (*tokenizer.Tokenizer, error) {
+	t.libOnce.Do(func() {
+		// The file was validated by Load; the recover is a backstop for
+		// library code paths that panic instead of returning errors.
+		defer func() {
+			if r := recover(); r != nil {
+				t.libErr = fmt.Errorf("tokenizer.json: rejected by the tokenizer library: %v", r)
+			}
+		}()
+		t.lib, t.libErr = pretrained.FromReader(bytes.NewReader(t.json))
+		if t.libErr != nil {
+			t.libErr = fmt.Errorf("tokenizer.json: %w", t.libErr)
+		}
+	})
+	return t.lib, t.libErr
 }
 
 // VocabSize returns the number of WordPiece tokens.
@@ -254,7 +278,11 @@ func (t *Tokenizer) reference(text string) (ids []int32, words []int, err error)
 			ids, words, err = nil, nil, fmt.Errorf("tokenize: library failed on input: %v", r)
 		}
 	}()
-	enc, err := t.lib.EncodeSingle(text, false)
+	lib, err := t.library()
+	if err != nil {
+		return nil, nil, err
+	}
+	enc, err := lib.EncodeSingle(text, false)
 	if err != nil {
 		return nil, nil, fmt.Errorf("tokenize: %w", err)
 	}
