@@ -41,6 +41,7 @@ const DefaultServiceConfig = `{
 const DefaultBatchSize = 256
 
 type options struct {
+	token     string
 	tls       *tls.Config
 	dial      []grpc.DialOption
 	batchSize int
@@ -52,6 +53,20 @@ type Option func(*options)
 // WithTLS connects over TLS with cfg (which may carry client certificates
 // for mutual TLS). Without it the connection is plaintext.
 func WithTLS(cfg *tls.Config) Option { return func(o *options) { o.tls = cfg } }
+
+// WithToken sends "authorization: Bearer token" with every call. Send
+// tokens over TLS: on a plaintext connection anyone on the path reads them.
+func WithToken(token string) Option { return func(o *options) { o.token = token } }
+
+// bearer is a per-call credential. It does not insist on TLS, so that a
+// sidecar that terminates TLS on loopback can still pass it on.
+type bearer string
+
+func (b bearer) GetRequestMetadata(context.Context, ...string) (map[string]string, error) {
+	return map[string]string{"authorization": "Bearer " + string(b)}, nil
+}
+
+func (bearer) RequireTransportSecurity() bool { return false }
 
 // WithDialOptions adds gRPC dial options (interceptors, credentials, a
 // custom dialer for tests).
@@ -82,10 +97,14 @@ func New(target string, opts ...Option) (*Client, error) {
 	if o.tls != nil {
 		creds = credentials.NewTLS(o.tls)
 	}
-	dial := append([]grpc.DialOption{
+	dial := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
 		grpc.WithDefaultServiceConfig(DefaultServiceConfig),
-	}, o.dial...)
+	}
+	if o.token != "" {
+		dial = append(dial, grpc.WithPerRPCCredentials(bearer(o.token)))
+	}
+	dial = append(dial, o.dial...)
 	conn, err := grpc.NewClient(target, dial...)
 	if err != nil {
 		return nil, fmt.Errorf("client %s: %w", target, err)

@@ -41,6 +41,8 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	health *health.Server
+	// metrics is set by NewGRPC when it has a registerer, before serving.
+	metrics *metrics
 }
 
 var _ stancev1.StanceServiceServer = (*Server)(nil)
@@ -97,6 +99,7 @@ func (s *Server) Classify(ctx context.Context, req *stancev1.ClassifyRequest) (*
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err).Err()
 	}
+	s.metrics.predicted(res.Labels, res.Abstained, res.Unsupported)
 	return &stancev1.ClassifyResponse{Result: toProtoResult(res)}, nil
 }
 
@@ -133,6 +136,7 @@ func (s *Server) item(ctx context.Context, index int64, r stance.Result, err err
 		st := toStatus(ctx, s.log, err)
 		return &stancev1.BatchItem{Index: index, Status: &stancev1.ItemStatus{Code: int32(st.Code()), Message: st.Message()}}
 	}
+	s.metrics.predicted(r.Labels, r.Abstained, r.Unsupported)
 	return &stancev1.BatchItem{Index: index, Status: &stancev1.ItemStatus{}, Result: toProtoResult(r)}
 }
 
@@ -178,6 +182,7 @@ func (s *Server) ClassifyDocument(ctx context.Context, req *stancev1.ClassifyDoc
 	}
 	conv := offsetConverter{text: req.GetText(), unit: unit}
 	for _, sent := range doc.Sentences {
+		s.metrics.predicted(sent.Result.Labels, sent.Result.Abstained, sent.Result.Unsupported)
 		out.Sentences = append(out.Sentences, &stancev1.DocumentSentence{
 			Text:        sent.Text,
 			BeginOffset: conv.convert(sent.Start),
@@ -208,19 +213,9 @@ func (s *Server) GetModelInfo(ctx context.Context, _ *stancev1.GetModelInfoReque
 	return &stancev1.GetModelInfoResponse{Model: toProtoInfo(info), Limits: s.Limits()}, nil
 }
 
-// Warm runs a few classifications so that the first real calls do not pay
-// for cold caches.
-func (s *Server) Warm() error {
-	for _, t := range []string{
-		"The two countries should work together for a multipolar world and oppose hegemony.",
-		"The ministry said in a statement on Tuesday that talks would resume next week.",
-	} {
-		if _, err := s.eng.ClassifyOne(stance.Request{Text: t, Explain: true}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// Warm runs the model on a few texts so that the first real calls do not
+// pay for cold caches.
+func (s *Server) Warm() error { return warm(s.eng.Model()) }
 
 // callTimeout bounds calls whose client set no deadline.
 func callTimeout(d time.Duration) grpc.UnaryServerInterceptor {

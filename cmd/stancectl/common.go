@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -52,8 +53,8 @@ type backend interface {
 
 // connFlagValues select a backend.
 type connFlagValues struct {
-	addr, model, caFile, certFile, keyFile, serverName *string
-	local                                              *bool
+	addr, model, caFile, certFile, keyFile, serverName, tokenFile *string
+	local                                                         *bool
 }
 
 func connFlags(fs *flag.FlagSet) connFlagValues {
@@ -65,6 +66,7 @@ func connFlags(fs *flag.FlagSet) connFlagValues {
 		certFile:   fs.String("tls-cert", "", "client certificate `FILE` for mutual TLS (PEM)"),
 		keyFile:    fs.String("tls-key", "", "client key `FILE` for mutual TLS (PEM)"),
 		serverName: fs.String("tls-server-name", "", "expected server name in its certificate (default: from --addr)"),
+		tokenFile:  fs.String("token-file", "", "send the bearer token in `FILE` (default: the environment variable STANCE_TOKEN)"),
 	}
 }
 
@@ -88,6 +90,17 @@ func (c connFlagValues) open() (backend, func(), error) {
 			return nil, nil, err
 		}
 		opts = append(opts, client.WithTLS(cfg))
+	}
+	token := os.Getenv("STANCE_TOKEN")
+	if *c.tokenFile != "" {
+		raw, err := os.ReadFile(*c.tokenFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		token = strings.TrimSpace(string(raw))
+	}
+	if token != "" {
+		opts = append(opts, client.WithToken(token))
 	}
 	cl, err := client.New(*c.addr, opts...)
 	if err != nil {

@@ -4,6 +4,9 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
@@ -21,7 +25,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+
 	"github.com/stanceproject/stance/engine"
+	"github.com/stanceproject/stance/linear"
 	"github.com/stanceproject/stance/models"
 	"github.com/stanceproject/stance/server"
 )
@@ -39,6 +47,8 @@ func main() {
 
 type config struct {
 	addr, model, metricsAddr, logLevel, logFormat   string
+	tlsCert, tlsKey, clientCA, tokens               string
+	openReflection, watch                           bool
 	maxTextBytes, maxBatch, maxDocBytes, maxDocSent int
 	maxRecvBytes                                    int
 	defaultTimeout, grace                           time.Duration
@@ -73,6 +83,17 @@ func flags(fs *flag.FlagSet, c *config) error {
 		}
 		fs.DurationVar(p, name, v, usage+" (env "+env+")")
 	}
+	boolean := func(p *bool, name, env string, def bool, usage string) {
+		v := def
+		if s, ok := os.LookupEnv(env); ok && s != "" {
+			b, err := strconv.ParseBool(s)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: not a boolean", env, s))
+			}
+			v = b
+		}
+		fs.BoolVar(p, name, v, usage+" (env "+env+")")
+	}
 	str(&c.addr, "addr", "STANCE_ADDR", "localhost:50051", "listen on `HOST:PORT`")
 	str(&c.model, "model", "STANCE_MODEL", "", "serve the model in `DIR` (default: the embedded default model)")
 	str(&c.metricsAddr, "metrics-addr", "STANCE_METRICS_ADDR", "", "serve Prometheus metrics on `HOST:PORT` at /metrics (default: off)")
@@ -83,6 +104,12 @@ func flags(fs *flag.FlagSet, c *config) error {
 	num(&c.maxDocBytes, "max-document-bytes", "STANCE_MAX_DOCUMENT_BYTES", engine.DefaultMaxDocumentBytes, "largest document of ClassifyDocument, in bytes")
 	num(&c.maxDocSent, "max-document-sentences", "STANCE_MAX_DOCUMENT_SENTENCES", engine.DefaultMaxDocumentSentences, "most sentences in one document")
 	num(&c.maxRecvBytes, "max-recv-bytes", "STANCE_MAX_RECV_BYTES", 0, "largest request message in bytes (default: room for the largest document or full batch, plus 1 MiB)")
+	str(&c.tlsCert, "tls-cert", "STANCE_TLS_CERT", "", "serve TLS with the certificate in `FILE` (PEM); needs --tls-key")
+	str(&c.tlsKey, "tls-key", "STANCE_TLS_KEY", "", "the private key `FILE` of --tls-cert (PEM)")
+	str(&c.clientCA, "client-ca", "STANCE_CLIENT_CA", "", "require client certificates signed by the CAs in `FILE` (mutual TLS)")
+	str(&c.tokens, "auth-tokens", "STANCE_AUTH_TOKENS", "", "require \"authorization: Bearer TOKEN\" with one of the tokens in `FILE` (one a line); health checks stay open")
+	boolean(&c.openReflection, "open-reflection", "STANCE_OPEN_REFLECTION", false, "with --auth-tokens: leave server reflection callable without a token")
+	boolean(&c.watch, "watch", "STANCE_WATCH", false, "with --model: reload when the model directory's manifest changes (checked every 2s); SIGHUP always reloads")
 	dur(&c.defaultTimeout, "default-timeout", "STANCE_DEFAULT_TIMEOUT", 30*time.Second, "deadline of calls that set none")
 	dur(&c.grace, "grace-period", "STANCE_GRACE_PERIOD", 10*time.Second, "on SIGTERM, how long calls in flight may take to finish")
 	return errors.Join(errs...)
@@ -129,7 +156,21 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- net.
 	srv := server.New(eng, server.Config{MaxBatchSize: c.maxBatch, Logger: log})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	g, err := server.NewGRPC(srv, server.GRPCConfig{MaxRecvBytes: c.maxRecvBytes, DefaultTimeout: c.defaultTimeout, Registerer: reg})
+	gcfg := server.GRPCConfig{MaxRecvBytes: c.maxRecvBytes, DefaultTimeout: c.defaultTimeout, Registerer: reg}
+	if c.tokens != "" {
+		if gcfg.Auth, err = server.ReadTokens(c.tokens); err != nil {
+			return err
+		}
+		gcfg.Auth.OpenReflection = c.openReflection
+	}
+	creds, err := tlsCredentials(c.tlsCert, c.tlsKey, c.clientCA)
+	if err != nil {
+		return err
+	}
+	if creds != nil {
+		gcfg.Options = append(gcfg.Options, grpc.Creds(creds))
+	}
+	g, err := server.NewGRPC(srv, gcfg)
 	if err != nil {
 		return err
 	}
@@ -160,6 +201,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- net.
 		ready <- lis.Addr()
 	}
 
+	go reloadLoop(ctx, srv, c, log)
 	select {
 	case err := <-serveErr:
 		return err
@@ -193,4 +235,86 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// tlsCredentials returns server TLS credentials, or nil for plaintext.
+func tlsCredentials(certFile, keyFile, clientCA string) (credentials.TransportCredentials, error) {
+	if certFile == "" && keyFile == "" {
+		if clientCA != "" {
+			return nil, errors.New("--client-ca needs --tls-cert and --tls-key")
+		}
+		return nil, nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, errors.New("--tls-cert and --tls-key go together")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("load TLS key pair: %w", err)
+	}
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if clientCA != "" {
+		pem, err := os.ReadFile(clientCA)
+		if err != nil {
+			return nil, err
+		}
+		cfg.ClientCAs = x509.NewCertPool()
+		if !cfg.ClientCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%s: no PEM certificates", clientCA)
+		}
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	return credentials.NewTLS(cfg), nil
+}
+
+// reloadLoop reloads the model on SIGHUP and, with --watch, when the
+// manifest of the model directory changes. Polling the manifest rather
+// than watching inotify events also catches the directory swaps (a
+// symlink flipped to a new directory) that deployments use to publish a
+// model atomically.
+func reloadLoop(ctx context.Context, srv *server.Server, c config, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	var tick <-chan time.Time
+	last := manifestStamp(c.model)
+	if c.watch && c.model != "" {
+		t := time.NewTicker(2 * time.Second)
+		defer t.Stop()
+		tick = t.C
+	}
+	reload := func() {
+		if c.model == "" {
+			log.Info("reload requested, but the embedded model cannot change; start with --model DIR to reload")
+			return
+		}
+		srv.Reload(func() (*linear.Model, error) { return models.Load(c.model) })
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			last = manifestStamp(c.model)
+			reload()
+		case <-tick:
+			if s := manifestStamp(c.model); s != last {
+				last = s
+				reload()
+			}
+		}
+	}
+}
+
+// manifestStamp identifies the current manifest of a model directory.
+func manifestStamp(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	data, err := os.ReadFile(filepath.Join(dir, linear.ManifestFile))
+	if err != nil {
+		return "unreadable: " + err.Error()
+	}
+	sum := sha256.Sum256(data)
+	return string(sum[:])
 }
