@@ -178,7 +178,7 @@ func Load(fsys fs.FS) (*Model, error) {
 	}
 	tok, err := tokenize.Load(files[TokenizerFile])
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", TokenizerFile, err)
+		return nil, err // tokenize's errors name tokenizer.json
 	}
 	weights, bias, err := decodeWeights(files[WeightsFile], man.Features.Dim, len(man.Labels))
 	if err != nil {

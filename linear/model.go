@@ -199,6 +199,9 @@ func (m *Model) Explain(text, target string, labels []int) ([]stance.Explanation
 	mask := uint64(m.manifest.Features.Dim - 1)
 	out := make([]stance.Explanation, 0, len(labels))
 	for _, l := range labels {
+		if l < 0 || l >= L {
+			return nil, fmt.Errorf("explain: label index %d out of range [0, %d)", l, L)
+		}
 		byName := map[string]float64{}
 		for i, h := range x.hashes {
 			byName[x.names[i]] += float64(m.weights[int(h&mask)*L+l]) * float64(v)

@@ -114,7 +114,7 @@ func Train(train, dev []Example, cfg TrainConfig) (*Model, error) {
 	}
 
 	// Cross-validate the grid.
-	best := GridPoint{Features: grid[0], L2: cfg.L2[0], MacroF1: math.Inf(-1)}
+	best, bestF1 := GridPoint{Features: grid[0], L2: cfg.L2[0]}, math.Inf(-1)
 	var bestOOF [][]float64
 	var points []GridPoint
 	steps, done := len(grid)*len(cfg.L2)*cfg.Folds+1, 0
@@ -131,8 +131,8 @@ func Train(train, dev []Example, cfg TrainConfig) (*Model, error) {
 				f1 := t.macroF1(oof, trainSet.y, th)
 				gp := GridPoint{L2: l2, Features: feat, MacroF1: round4(f1)}
 				points = append(points, gp)
-				if f1 > best.MacroF1 {
-					best, bestOOF = gp, oof
+				if f1 > bestF1 {
+					best, bestF1, bestOOF = gp, f1, oof
 				}
 			}
 		}
