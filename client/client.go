@@ -14,17 +14,22 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	_ "google.golang.org/grpc/health" // client-side health checking for healthCheckConfig
 	"google.golang.org/grpc/status"
 
 	"github.com/stanceproject/stance"
 	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
 )
 
-// DefaultServiceConfig retries calls that fail with UNAVAILABLE (a server
-// restarting or draining) up to four times with backoff. Classification is
-// idempotent, so a retry can never double an effect.
+// DefaultServiceConfig balances calls round-robin over every address the
+// target resolves to, skips backends whose readiness (the health of
+// stance.v1.StanceService) is not SERVING — a server still loading or
+// draining — and retries calls that fail with UNAVAILABLE up to four times
+// with backoff. Classification is idempotent, so a retry never doubles an
+// effect.
 const DefaultServiceConfig = `{
   "loadBalancingConfig": [{"round_robin": {}}],
+  "healthCheckConfig": {"serviceName": "stance.v1.StanceService"},
   "methodConfig": [{
     "name": [{"service": "stance.v1.StanceService"}],
     "retryPolicy": {
