@@ -79,3 +79,7 @@ bench: ## run the benchmarks BENCHCOUNT times, benchstat-ready, and summarise th
 .PHONY: load
 load: ## load-test Classify against the health check with ghz (DURATION, CONCURRENCY)
 	scripts/load.sh
+
+.PHONY: fasttext-compare
+fasttext-compare: ## bulk classification of 100,000 sentences against fastText (Debian's fasttext)
+	scripts/fasttext-compare.sh

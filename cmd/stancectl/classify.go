@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -127,7 +128,7 @@ type jsonResult struct {
 	Text               string               `json:"text"`
 	Labels             []string             `json:"labels"`
 	Top                string               `json:"top,omitempty"`
-	Scores             map[string]float64   `json:"scores,omitempty"`
+	Scores             scoreObject          `json:"scores,omitempty"`
 	Abstained          bool                 `json:"abstained,omitempty"`
 	Unsupported        bool                 `json:"unsupported_language,omitempty"`
 	Language           string               `json:"language,omitempty"`
@@ -143,16 +144,30 @@ func toJSONResult(line int, text string, r stance.Result) jsonResult {
 	if j.Labels == nil {
 		j.Labels = []string{}
 	}
-	if len(r.Scores) > 0 {
-		j.Scores = make(map[string]float64, len(r.Scores))
-		for _, s := range r.Scores {
-			j.Scores[s.Label] = s.Score
-		}
-	}
+	j.Scores = r.Scores
 	if r.Err != nil {
 		j.Error = r.Err.Error()
 	}
 	return j
+}
+
+// scoreObject writes scores as one JSON object, label to probability, in
+// the model's label order. encoding/json would sort a map's keys through
+// reflection, which was a fifth of the time of bulk classification.
+type scoreObject []stance.Score
+
+func (s scoreObject) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 32*len(s))
+	b = append(b, '{')
+	for i, sc := range s {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendQuote(b, sc.Label)
+		b = append(b, ':')
+		b = strconv.AppendFloat(b, sc.Score, 'g', -1, 64)
+	}
+	return append(b, '}'), nil
 }
 
 func writeJSONResult(w io.Writer, line int, text string, r stance.Result) error {
