@@ -1,0 +1,1018 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"math"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/test/bufconn"
+	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/known/wrapperspb"
+
+	"github.com/stanceproject/stance/engine"
+	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
+	"github.com/stanceproject/stance/linear"
+	"github.com/stanceproject/stance/models"
+	"github.com/stanceproject/stance/server"
+)
+
+// The limits every test server runs with: small, so that the limit checks
+// are cheap to reach.
+var testLimits = &stancev1.Limits{
+	MaxTextBytes:         300,
+	MaxBatchSize:         4,
+	MaxDocumentBytes:     1000,
+	MaxDocumentSentences: 6,
+}
+
+const maxContributions = 5
+
+// rpcTimeout bounds every test RPC.
+const rpcTimeout = 10 * time.Second
+
+// Texts the synthetic model classifies with confidence: they reuse the
+// vocabulary of its training templates.
+const (
+	multipolarText = "Ghana said that a multipolar world is taking shape and that the Global South deserves a greater voice in global governance."
+	unilateralText = "Ghana said that it opposes unilateral sanctions and the hegemony of a single power, which violate international law."
+	neutralText    = "The delegation from Ghana arrived in the capital on Monday and the talks will begin on Tuesday."
+)
+
+var labelDescriptions = []linear.LabelEntry{
+	{Name: "anti_unilateralism", Description: "Criticises unilateral sanctions and hegemony."},
+	{Name: "none", Description: "Expresses none of the other stances."},
+	{Name: "pro_multipolarity", Description: "Welcomes a multipolar world order."},
+}
+
+// synthExamples returns about 40 templated sentences for three labels, two
+// of them carrying two labels, so that the model is multi-label with tuned
+// thresholds.
+func synthExamples() []linear.Example {
+	subjects := []string{"China", "Brazil", "India", "South Africa", "Indonesia", "Egypt", "Kenya", "Mexico", "Vietnam", "Argentina", "Nigeria", "Malaysia", "Ethiopia"}
+	templates := map[string][]string{
+		"pro_multipolarity": {
+			"%s said that a multipolar world is taking shape and that the Global South should have a greater voice in global governance.",
+			"The rise of %s and the BRICS is a welcome step towards a multipolar world order and the democratisation of international relations.",
+		},
+		"anti_unilateralism": {
+			"%s said that it opposes unilateral sanctions and the hegemony of one country, which are against international law.",
+			"The minister from %s condemned unilateral sanctions, long-arm jurisdiction and the hegemonic bullying of a single power.",
+		},
+		"none": {
+			"The delegation from %s arrived in the capital on Monday and the talks will begin on Tuesday.",
+			"The trade fair in %s will open next week with more than two hundred exhibitors from the region.",
+		},
+	}
+	var out []linear.Example
+	for _, label := range []string{"pro_multipolarity", "anti_unilateralism", "none"} {
+		for i, s := range subjects {
+			out = append(out, linear.Example{Text: fmt.Sprintf(templates[label][i%2], s), Labels: []string{label}})
+		}
+	}
+	out = append(out,
+		linear.Example{Text: "Peru welcomed a multipolar world and said it opposes unilateral sanctions and hegemony.", Labels: []string{"pro_multipolarity", "anti_unilateralism"}},
+		linear.Example{Text: "Chile said that the Global South should have a greater voice and condemned the hegemony of one country.", Labels: []string{"pro_multipolarity", "anti_unilateralism"}},
+	)
+	return out
+}
+
+// targetExamples returns a few sentences about two targets.
+func targetExamples() []linear.Example {
+	var out []linear.Example
+	for _, target := range []string{"NATO", "BRICS"} {
+		out = append(out,
+			linear.Example{Text: "The government said that it strongly supports the bloc and wants it to grow.", Target: target, Labels: []string{"favor"}},
+			linear.Example{Text: "The minister praised the bloc and its members for their cooperation.", Target: target, Labels: []string{"favor"}},
+			linear.Example{Text: "The government said that it opposes the bloc and wants it to shrink.", Target: target, Labels: []string{"against"}},
+			linear.Example{Text: "The minister condemned the bloc and its members for their pressure.", Target: target, Labels: []string{"against"}},
+		)
+	}
+	return out
+}
+
+func trainTestModel(name string, exs []linear.Example, labels []linear.LabelEntry) (*linear.Model, error) {
+	tok, err := models.Default.ReadFile("default/tokenizer.json")
+	if err != nil {
+		return nil, err
+	}
+	return linear.Train(exs, nil, linear.TrainConfig{
+		Name:      name,
+		Labels:    labels,
+		Folds:     1,
+		Tokenizer: tok,
+		Grid:      []linear.Features{{Dim: 1 << 14, WordNgrams: 2, Pieces: true}},
+		Created:   time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC),
+	})
+}
+
+// Models are immutable and safe for concurrent use, so each is trained once
+// per test binary.
+var (
+	plainModelOnce = sync.OnceValues(func() (*linear.Model, error) {
+		return trainTestModel("synthetic", synthExamples(), labelDescriptions)
+	})
+	targetModelOnce = sync.OnceValues(func() (*linear.Model, error) {
+		return trainTestModel("synthetic-targets", targetExamples(), nil)
+	})
+)
+
+func plainModel(t *testing.T) *linear.Model {
+	t.Helper()
+	m, err := plainModelOnce()
+	if err != nil {
+		t.Fatalf("train synthetic model: %v", err)
+	}
+	return m
+}
+
+func targetModel(t *testing.T) *linear.Model {
+	t.Helper()
+	m, err := targetModelOnce()
+	if err != nil {
+		t.Fatalf("train target model: %v", err)
+	}
+	return m
+}
+
+// testEnv is a server on an in-memory listener with a client connection.
+type testEnv struct {
+	srv   *server.Server
+	conn  *grpc.ClientConn
+	stub  stancev1.StanceServiceClient
+	reg   *prometheus.Registry
+	model *linear.Model
+}
+
+type envOptions struct {
+	log  io.Writer
+	opts []grpc.ServerOption
+}
+
+// newEnv serves m over bufconn with the test limits and registers the
+// teardown with t.Cleanup.
+func newEnv(t *testing.T, m *linear.Model, o envOptions) *testEnv {
+	t.Helper()
+	eng, err := engine.New(m, engine.Config{
+		MaxTextBytes:         int(testLimits.MaxTextBytes),
+		MaxDocumentBytes:     int(testLimits.MaxDocumentBytes),
+		MaxDocumentSentences: int(testLimits.MaxDocumentSentences),
+		MaxContributions:     maxContributions,
+	})
+	if err != nil {
+		t.Fatalf("engine.New: %v", err)
+	}
+	logOut := o.log
+	if logOut == nil {
+		logOut = io.Discard
+	}
+	srv := server.New(eng, server.Config{
+		MaxBatchSize: int(testLimits.MaxBatchSize),
+		Logger:       slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	reg := prometheus.NewRegistry()
+	g, err := server.NewGRPC(srv, server.GRPCConfig{Registerer: reg, Options: o.opts})
+	if err != nil {
+		t.Fatalf("server.NewGRPC: %v", err)
+	}
+	lis := bufconn.Listen(1 << 20)
+	served := make(chan error, 1)
+	go func() { served <- g.Serve(lis) }()
+	conn, err := grpc.NewClient("passthrough:///bufnet",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatalf("grpc.NewClient: %v", err)
+	}
+	t.Cleanup(func() {
+		conn.Close()
+		g.Stop()
+		if err := <-served; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return &testEnv{srv: srv, conn: conn, stub: stancev1.NewStanceServiceClient(conn), reg: reg, model: m}
+}
+
+// rpcContext returns a context with the deadline every test RPC carries.
+func rpcContext(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), rpcTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// wantStatus checks that err is a status with code and a message holding
+// every substring of msgs.
+func wantStatus(t *testing.T, err error, code codes.Code, msgs ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("got no error, want %s", code)
+	}
+	st, ok := status.FromError(err)
+	if !ok {
+		t.Fatalf("got non-status error %v, want %s", err, code)
+	}
+	if st.Code() != code {
+		t.Errorf("got code %s (%q), want %s", st.Code(), st.Message(), code)
+	}
+	for _, m := range msgs {
+		if !strings.Contains(st.Message(), m) {
+			t.Errorf("got message %q, want it to contain %q", st.Message(), m)
+		}
+	}
+}
+
+// checkResult checks the invariants of a classification of English text
+// by m.
+func checkResult(t *testing.T, m *linear.Model, r *stancev1.ClassifyResult) {
+	t.Helper()
+	man := m.ManifestRef()
+	if got, want := r.GetModelVersion(), man.Version; got != want {
+		t.Errorf("model_version = %q, want %q", got, want)
+	}
+	if got := r.GetLanguage(); got != "en" {
+		t.Errorf("language = %q, want en", got)
+	}
+	if r.GetUnsupportedLanguage() {
+		t.Errorf("unsupported_language = true, want false")
+	}
+	var gotLabels []string
+	for _, s := range r.GetScores() {
+		gotLabels = append(gotLabels, s.GetLabel())
+		if s.GetScore() < 0 || s.GetScore() > 1 || math.IsNaN(s.GetScore()) {
+			t.Errorf("score of %s = %v, want it in [0, 1]", s.GetLabel(), s.GetScore())
+		}
+	}
+	if diff := cmp.Diff(m.Labels(), gotLabels); diff != "" {
+		t.Errorf("score labels differ from the model's labels (-want +got):\n%s", diff)
+	}
+	best := slices.MaxFunc(r.GetScores(), func(a, b *stancev1.LabelScore) int {
+		return cmpFloat(a.GetScore(), b.GetScore())
+	})
+	if r.GetTopLabel() != best.GetLabel() || r.GetTopScore() != best.GetScore() {
+		t.Errorf("top = %s %v, want the highest score %s %v", r.GetTopLabel(), r.GetTopScore(), best.GetLabel(), best.GetScore())
+	}
+	if r.GetAbstained() != (len(r.GetLabels()) == 0) {
+		t.Errorf("abstained = %v with labels %q", r.GetAbstained(), r.GetLabels())
+	}
+	for _, l := range r.GetLabels() {
+		if !slices.Contains(m.Labels(), l) {
+			t.Errorf("predicted label %q is not a model label", l)
+		}
+	}
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func TestClassify(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, plainModel(t), envOptions{})
+	tests := []struct {
+		name      string
+		text      string
+		wantLabel string
+	}{
+		{"multipolar", multipolarText, "pro_multipolarity"},
+		{"unilateral", unilateralText, "anti_unilateralism"},
+		{"neutral", neutralText, "none"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := env.stub.Classify(rpcContext(t), &stancev1.ClassifyRequest{Text: tt.text})
+			if err != nil {
+				t.Fatalf("Classify: %v", err)
+			}
+			r := resp.GetResult()
+			checkResult(t, env.model, r)
+			if !slices.Contains(r.GetLabels(), tt.wantLabel) {
+				t.Errorf("labels = %q, want them to include %s", r.GetLabels(), tt.wantLabel)
+			}
+			if len(r.GetExplanations()) != 0 {
+				t.Errorf("got %d explanations without explain", len(r.GetExplanations()))
+			}
+		})
+	}
+}
+
+func TestClassifyExplain(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, plainModel(t), envOptions{})
+	resp, err := env.stub.Classify(rpcContext(t), &stancev1.ClassifyRequest{Text: multipolarText, Explain: true})
+	if err != nil {
+		t.Fatalf("Classify: %v", err)
+	}
+	r := resp.GetResult()
+	checkResult(t, env.model, r)
+	if len(r.GetLabels()) == 0 {
+		t.Fatalf("no labels predicted for %q", multipolarText)
+	}
+
+	// The explanations are the model's own, cut to the configured number
+	// of contributions, one per predicted label in label order.
+	idx := make([]int, len(r.GetLabels()))
+	for i, l := range r.GetLabels() {
+		idx[i] = slices.Index(env.model.Labels(), l)
+	}
+	ex, err := env.model.Explain(multipolarText, "", idx)
+	if err != nil {
+		t.Fatalf("Explain: %v", err)
+	}
+	var want []*stancev1.LabelExplanation
+	for _, e := range ex {
+		pe := &stancev1.LabelExplanation{Label: e.Label, Bias: e.Bias}
+		for _, c := range e.Contributions[:min(maxContributions, len(e.Contributions))] {
+			pe.Contributions = append(pe.Contributions, &stancev1.FeatureContribution{Feature: c.Feature, Weight: c.Weight})
+		}
+		want = append(want, pe)
+	}
+	if diff := cmp.Diff(want, r.GetExplanations(), protocmp.Transform()); diff != "" {
+		t.Errorf("explanations (-want +got):\n%s", diff)
+	}
+	for _, e := range r.GetExplanations() {
+		if n := len(e.GetContributions()); n == 0 || n > maxContributions {
+			t.Errorf("label %s has %d contributions, want 1 to %d", e.GetLabel(), n, maxContributions)
+		}
+		if !slices.IsSortedFunc(e.GetContributions(), func(a, b *stancev1.FeatureContribution) int {
+			return cmpFloat(math.Abs(b.GetWeight()), math.Abs(a.GetWeight()))
+		}) {
+			t.Errorf("label %s: contributions are not strongest first", e.GetLabel())
+		}
+	}
+}
+
+func TestClassifyInvalid(t *testing.T) {
+	t.Parallel()
+	plain := newEnv(t, plainModel(t), envOptions{})
+	targets := newEnv(t, targetModel(t), envOptions{})
+	tests := []struct {
+		name string
+		env  *testEnv
+		req  *stancev1.ClassifyRequest
+		msgs []string
+	}{
+		{"empty", plain, &stancev1.ClassifyRequest{}, []string{"text is empty"}},
+		{"whitespace only", plain, &stancev1.ClassifyRequest{Text: " \t\n\u00a0 "}, []string{"text is empty"}},
+		{"over max_text_bytes", plain, &stancev1.ClassifyRequest{Text: strings.Repeat("word ", 61)},
+			[]string{"text is 305 bytes", "the limit is 300 bytes", "--max-text-bytes"}},
+		{"target on a model without targets", plain, &stancev1.ClassifyRequest{Text: multipolarText, Target: "NATO"},
+			[]string{`target "NATO"`, "takes no target"}},
+		{"unknown target", targets, &stancev1.ClassifyRequest{Text: "The minister praised the bloc.", Target: "ASEAN"},
+			[]string{`unknown target "ASEAN"`, `accepts: "BRICS", "NATO"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := tt.env.stub.Classify(rpcContext(t), tt.req)
+			wantStatus(t, err, codes.InvalidArgument, tt.msgs...)
+			if resp != nil {
+				t.Errorf("got response %v with the error", resp)
+			}
+		})
+	}
+}
+
+// TestClassifyTarget checks that a target model classifies with each of
+// its targets.
+func TestClassifyTarget(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, targetModel(t), envOptions{})
+	for _, target := range []string{"NATO", "BRICS"} {
+		t.Run(target, func(t *testing.T) {
+			resp, err := env.stub.Classify(rpcContext(t), &stancev1.ClassifyRequest{
+				Text: "The government said that it strongly supports the bloc and wants it to grow.", Target: target,
+			})
+			if err != nil {
+				t.Fatalf("Classify: %v", err)
+			}
+			checkResult(t, env.model, resp.GetResult())
+		})
+	}
+}
+
+// TestClassifyInvalidUTF8 calls the handler directly: protobuf-go refuses
+// to marshal a proto3 string that is not UTF-8, so no client can send one.
+func TestClassifyInvalidUTF8(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, plainModel(t), envOptions{})
+	tests := []struct {
+		name string
+		call func(ctx context.Context) error
+		msgs []string
+	}{
+		{"Classify", func(ctx context.Context) error {
+			_, err := env.srv.Classify(ctx, &stancev1.ClassifyRequest{Text: "bad \xff byte"})
+			return err
+		}, []string{"text is not valid UTF-8", "0xff at offset 4"}},
+		{"ClassifyDocument", func(ctx context.Context) error {
+			_, err := env.srv.ClassifyDocument(ctx, &stancev1.ClassifyDocumentRequest{Text: "Fine. Bad \xc3("})
+			return err
+		}, []string{"document is not valid UTF-8", "0xc3 at offset 10"}},
+		{"ClassifyBatch item", func(ctx context.Context) error {
+			resp, err := env.srv.ClassifyBatch(ctx, &stancev1.ClassifyBatchRequest{Requests: []*stancev1.ClassifyRequest{{Text: "\x80"}}})
+			if err != nil {
+				return err
+			}
+			st := resp.GetItems()[0].GetStatus()
+			return status.Error(codes.Code(st.GetCode()), st.GetMessage())
+		}, []string{"text is not valid UTF-8"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantStatus(t, tt.call(rpcContext(t)), codes.InvalidArgument, tt.msgs...)
+		})
+	}
+}
+
+// TestClassifyInvalidUTF8OnTheWire pins what a client that bypasses
+// protobuf-go's checks gets for a text that is not UTF-8. The proto
+// promises INVALID_ARGUMENT, but grpc-go decodes the request before any
+// handler or interceptor runs, and protobuf-go's proto3 UTF-8 validation
+// fails the decode, which grpc-go reports as INTERNAL. Only the proto can
+// change that (utf8_validation = NONE, or bytes); update this test then.
+func TestClassifyInvalidUTF8OnTheWire(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, plainModel(t), envOptions{})
+	// BytesValue's field 1 has the wire type of ClassifyRequest.text.
+	in := wrapperspb.Bytes([]byte("bad \xff byte"))
+	err := env.conn.Invoke(rpcContext(t), stancev1.StanceService_Classify_FullMethodName, in, &stancev1.ClassifyResponse{})
+	wantStatus(t, err, codes.Internal, "invalid UTF-8")
+	if got := counterValue(t, env.reg, "grpc_server_handled_total", map[string]string{"grpc_method": "Classify", "grpc_code": "OK"}); got != 0 {
+		t.Errorf("Classify handled OK %v times, want 0", got)
+	}
+}
+
+func TestClassifyUnsupportedLanguage(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, plainModel(t), envOptions{})
+	tests := []struct {
+		lang, text string
+	}{
+		{"de", "Die Bundesregierung hat am Dienstag beschlossen, die Verhandlungen über das neue Handelsabkommen mit den Nachbarländern im kommenden Frühjahr fortzusetzen."},
+		{"fr", "Le gouvernement a annoncé mardi que les négociations sur le nouvel accord commercial avec les pays voisins reprendraient au printemps prochain."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.lang, func(t *testing.T) {
+			resp, err := env.stub.Classify(rpcContext(t), &stancev1.ClassifyRequest{Text: tt.text})
+			if err != nil {
+				t.Fatalf("Classify: %v", err)
+			}
+			r := resp.GetResult()
+			want := &stancev1.ClassifyResult{
+				UnsupportedLanguage: true,
+				Language:            tt.lang,
+				LanguageConfidence:  r.GetLanguageConfidence(),
+				ModelVersion:        env.model.ManifestRef().Version,
+			}
+			if diff := cmp.Diff(want, r, protocmp.Transform()); diff != "" {
+				t.Errorf("result (-want +got):\n%s", diff)
+			}
+			if c := r.GetLanguageConfidence(); c < 0.9 || c > 1 {
+				t.Errorf("language_confidence = %v, want it in [0.9, 1]", c)
+			}
+		})
+	}
+}
+
+func TestClassifyBatch(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, plainModel(t), envOptions{})
+	texts := []string{multipolarText, "", neutralText, strings.Repeat("x", 301)}
+	req := &stancev1.ClassifyBatchRequest{}
+	for _, tx := range texts {
+		req.Requests = append(req.Requests, &stancev1.ClassifyRequest{Text: tx})
+	}
+	resp, err := env.stub.ClassifyBatch(rpcContext(t), req)
+	if err != nil {
+		t.Fatalf("ClassifyBatch: %v", err)
+	}
+	// Each good item must equal the unary result for the same text.
+	unary := func(text string) *stancev1.ClassifyResult {
+		r, err := env.stub.Classify(rpcContext(t), &stancev1.ClassifyRequest{Text: text})
+		if err != nil {
+			t.Fatalf("Classify(%q): %v", text, err)
+		}
+		return r.GetResult()
+	}
+	want := &stancev1.ClassifyBatchResponse{Items: []*stancev1.BatchItem{
+		{Index: 0, Status: &stancev1.ItemStatus{}, Result: unary(texts[0])},
+		{Index: 1, Status: &stancev1.ItemStatus{Code: int32(codes.InvalidArgument), Message: "text is empty"}},
+		{Index: 2, Status: &stancev1.ItemStatus{}, Result: unary(texts[2])},
+		{Index: 3, Status: &stancev1.ItemStatus{Code: int32(codes.InvalidArgument), Message: "text is 301 bytes; the limit is 300 bytes (--max-text-bytes)"}},
+	}}
+	if diff := cmp.Diff(want, resp, protocmp.Transform()); diff != "" {
+		t.Errorf("ClassifyBatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestClassifyBatchInvalid(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, plainModel(t), envOptions{})
+	tests := []struct {
+		name string
+		n    int
+		msgs []string
+	}{
+		{"empty", 0, []string{"requests is empty"}},
+		{"over max_batch_size", 5, []string{"batch has 5 requests", "the limit is 4", "--max-batch-size"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := &stancev1.ClassifyBatchRequest{}
+			for range tt.n {
+				req.Requests = append(req.Requests, &stancev1.ClassifyRequest{Text: neutralText})
+			}
+			_, err := env.stub.ClassifyBatch(rpcContext(t), req)
+			wantStatus(t, err, codes.InvalidArgument, tt.msgs...)
+		})
+	}
+}
+
+func TestClassifyStream(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, plainModel(t), envOptions{})
+	texts := []string{multipolarText, unilateralText, "   ", neutralText, multipolarText}
+	stream, err := env.stub.ClassifyStream(rpcContext(t))
+	if err != nil {
+		t.Fatalf("ClassifyStream: %v", err)
+	}
+	for _, tx := range texts {
+		if err := stream.Send(&stancev1.ClassifyStreamRequest{Request: &stancev1.ClassifyRequest{Text: tx}}); err != nil {
+			t.Fatalf("Send: %v", err)
+		}
+	}
+	if err := stream.CloseSend(); err != nil {
+		t.Fatalf("CloseSend: %v", err)
+	}
+	var got []*stancev1.BatchItem
+	for {
+		resp, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("Recv after %d items: %v", len(got), err)
+		}
+		got = append(got, resp.GetItem())
+	}
+	if len(got) != len(texts) {
+		t.Fatalf("got %d items, want %d", len(got), len(texts))
+	}
+	for i, it := range got {
+		if it.GetIndex() != int64(i) {
+			t.Errorf("item %d has index %d", i, it.GetIndex())
+		}
+		if i == 2 {
+			want := &stancev1.ItemStatus{Code: int32(codes.InvalidArgument), Message: "text is empty"}
+			if diff := cmp.Diff(want, it.GetStatus(), protocmp.Transform()); diff != "" {
+				t.Errorf("item 2 status (-want +got):\n%s", diff)
+			}
+			if it.GetResult() != nil {
+				t.Errorf("item 2 has a result with its error")
+			}
+			continue
+		}
+		if it.GetStatus().GetCode() != 0 {
+			t.Errorf("item %d: status %v, want OK", i, it.GetStatus())
+			continue
+		}
+		checkResult(t, env.model, it.GetResult())
+	}
+	// The same text gets the same result wherever it is in the stream.
+	if diff := cmp.Diff(got[0].GetResult(), got[4].GetResult(), protocmp.Transform()); diff != "" {
+		t.Errorf("items 0 and 4 (same text) differ (-0 +4):\n%s", diff)
+	}
+	if !slices.Contains(got[0].GetResult().GetLabels(), "pro_multipolarity") {
+		t.Errorf("item 0 labels = %q, want pro_multipolarity among them", got[0].GetResult().GetLabels())
+	}
+}
+
+// testDocument has four sentences with abbreviations, curly quotes and
+// characters outside ASCII and outside the Basic Multilingual Plane, so
+// that byte, UTF-16 and code-point offsets all differ.
+var testDocument = "  The U.S. delegation met Mr. Erdoğan in Ankara on Monday, and the talks cost €2 million. " +
+	"Ghana said that a multipolar world 🌍 is taking shape and that the Global South deserves a greater voice in global governance.\n" +
+	"“We oppose unilateral sanctions and the hegemony of a single power,” the minister said. " +
+	"The delegation from Ghana arrived in the capital on Monday and the talks will begin on Tuesday."
+
+var testSentences = []string{
+	"The U.S. delegation met Mr. Erdoğan in Ankara on Monday, and the talks cost €2 million.",
+	"Ghana said that a multipolar world 🌍 is taking shape and that the Global South deserves a greater voice in global governance.",
+	"“We oppose unilateral sanctions and the hegemony of a single power,” the minister said.",
+	"The delegation from Ghana arrived in the capital on Monday and the talks will begin on Tuesday.",
+}
+
+// offsetIn converts a UTF-8 byte offset of text to unit.
+func offsetIn(text string, byteOff int, unit stancev1.EncodingType) int64 {
+	switch unit {
+	case stancev1.EncodingType_ENCODING_TYPE_UTF16:
+		return int64(len(utf16.Encode([]rune(text[:byteOff]))))
+	case stancev1.EncodingType_ENCODING_TYPE_UTF32:
+		return int64(utf8.RuneCountInString(text[:byteOff]))
+	}
+	return int64(byteOff)
+}
+
+func TestClassifyDocument(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, plainModel(t), envOptions{})
+	tests := []struct {
+		name     string
+		encoding stancev1.EncodingType
+		want     stancev1.EncodingType
+	}{
+		{"unspecified", stancev1.EncodingType_ENCODING_TYPE_UNSPECIFIED, stancev1.EncodingType_ENCODING_TYPE_UTF8},
+		{"utf8", stancev1.EncodingType_ENCODING_TYPE_UTF8, stancev1.EncodingType_ENCODING_TYPE_UTF8},
+		{"utf16", stancev1.EncodingType_ENCODING_TYPE_UTF16, stancev1.EncodingType_ENCODING_TYPE_UTF16},
+		{"utf32", stancev1.EncodingType_ENCODING_TYPE_UTF32, stancev1.EncodingType_ENCODING_TYPE_UTF32},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := env.stub.ClassifyDocument(rpcContext(t), &stancev1.ClassifyDocumentRequest{Text: testDocument, EncodingType: tt.encoding})
+			if err != nil {
+				t.Fatalf("ClassifyDocument: %v", err)
+			}
+			if resp.GetEncodingType() != tt.want {
+				t.Errorf("encoding_type = %s, want %s", resp.GetEncodingType(), tt.want)
+			}
+			if got, want := resp.GetModelVersion(), env.model.ManifestRef().Version; got != want {
+				t.Errorf("model_version = %q, want %q", got, want)
+			}
+			var gotText []string
+			for _, s := range resp.GetSentences() {
+				gotText = append(gotText, s.GetText())
+			}
+			if diff := cmp.Diff(testSentences, gotText); diff != "" {
+				t.Fatalf("sentences (-want +got):\n%s", diff)
+			}
+			for i, s := range resp.GetSentences() {
+				begin := strings.Index(testDocument, testSentences[i])
+				end := begin + len(testSentences[i])
+				wantBegin, wantEnd := offsetIn(testDocument, begin, tt.want), offsetIn(testDocument, end, tt.want)
+				if s.GetBeginOffset() != wantBegin || s.GetEndOffset() != wantEnd {
+					t.Errorf("sentence %d offsets = [%d, %d), want [%d, %d)", i, s.GetBeginOffset(), s.GetEndOffset(), wantBegin, wantEnd)
+				}
+				if tt.want == stancev1.EncodingType_ENCODING_TYPE_UTF8 {
+					if got := testDocument[s.GetBeginOffset():s.GetEndOffset()]; got != s.GetText() {
+						t.Errorf("sentence %d: document[begin:end] = %q, want %q", i, got, s.GetText())
+					}
+				}
+			}
+			sents := resp.GetSentences()
+			if !slices.Contains(sents[1].GetResult().GetLabels(), "pro_multipolarity") {
+				t.Errorf("sentence 1 labels = %q, want pro_multipolarity among them", sents[1].GetResult().GetLabels())
+			}
+			for _, i := range []int{1, 3} { // sentences in plain English
+				checkResult(t, env.model, sents[i].GetResult())
+			}
+			checkSummary(t, env.model, resp)
+		})
+	}
+}
+
+// checkSummary recomputes the document summary from the sentences.
+func checkSummary(t *testing.T, m *linear.Model, resp *stancev1.ClassifyDocumentResponse) {
+	t.Helper()
+	want := &stancev1.DocumentSummary{SentenceCount: int64(len(resp.GetSentences()))}
+	count := map[string]int64{}
+	chars := map[string]int{}
+	total := 0
+	for _, s := range resp.GetSentences() {
+		n := utf8.RuneCountInString(s.GetText())
+		total += n
+		r := s.GetResult()
+		switch {
+		case r.GetUnsupportedLanguage():
+			want.UnsupportedCount++
+		case r.GetAbstained():
+			want.AbstainedCount++
+		}
+		for _, l := range r.GetLabels() {
+			count[l]++
+			chars[l] += n
+		}
+	}
+	for _, l := range m.Labels() {
+		want.Labels = append(want.Labels, &stancev1.LabelSummary{Label: l, SentenceCount: count[l], Share: float64(chars[l]) / float64(total)})
+	}
+	if diff := cmp.Diff(want, resp.GetSummary(), protocmp.Transform(), protocmp.SortRepeatedFields(&stancev1.DocumentSummary{}), cmpApprox()); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+	for _, l := range resp.GetSummary().GetLabels() {
+		if l.GetShare() < 0 || l.GetShare() > 1 {
+			t.Errorf("share of %s = %v, want it in [0, 1]", l.GetLabel(), l.GetShare())
+		}
+	}
+}
+
+// cmpApprox compares float64 fields with a tolerance.
+func cmpApprox() cmp.Option {
+	return cmp.Comparer(func(a, b float64) bool { return math.Abs(a-b) <= 1e-9 })
+}
+
+func TestClassifyDocumentInvalid(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, plainModel(t), envOptions{})
+	tests := []struct {
+		name string
+		req  *stancev1.ClassifyDocumentRequest
+		msgs []string
+	}{
+		{"empty", &stancev1.ClassifyDocumentRequest{Text: "\n \n"}, []string{"document is empty"}},
+		{"over max_document_bytes", &stancev1.ClassifyDocumentRequest{Text: strings.Repeat("Talks resumed. ", 67)},
+			[]string{"document is 1005 bytes", "the limit is 1000 bytes", "--max-document-bytes"}},
+		{"over max_document_sentences", &stancev1.ClassifyDocumentRequest{Text: strings.Repeat("Talks resumed. ", 7)},
+			[]string{"document has 7 sentences", "the limit is 6", "--max-document-sentences"}},
+		{"unknown encoding_type", &stancev1.ClassifyDocumentRequest{Text: neutralText, EncodingType: 9},
+			[]string{"encoding_type 9 is not one of", "ENCODING_TYPE_UTF16"}},
+		{"target on a model without targets", &stancev1.ClassifyDocumentRequest{Text: neutralText, Target: "NATO"},
+			[]string{"takes no target"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := env.stub.ClassifyDocument(rpcContext(t), tt.req)
+			wantStatus(t, err, codes.InvalidArgument, tt.msgs...)
+		})
+	}
+}
+
+func TestGetModelInfo(t *testing.T) {
+	t.Parallel()
+	plain, targets := plainModel(t), targetModel(t)
+	labels := func(m *linear.Model) []*stancev1.LabelInfo {
+		var out []*stancev1.LabelInfo
+		for _, l := range m.Manifest().Labels {
+			out = append(out, &stancev1.LabelInfo{Name: l.Name, Description: l.Description, Threshold: l.Threshold})
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		model *linear.Model
+		want  *stancev1.ModelInfo
+	}{
+		{"plain", plain, &stancev1.ModelInfo{
+			Name:           "synthetic",
+			Version:        plain.ManifestRef().Version,
+			Labels:         labels(plain),
+			ExclusiveLabel: "none",
+			MultiLabel:     true,
+			Languages:      []string{"en"},
+			Created:        "2024-01-02T03:04:05Z",
+		}},
+		{"targets", targets, &stancev1.ModelInfo{
+			Name:           "synthetic-targets",
+			Version:        targets.ManifestRef().Version,
+			Labels:         labels(targets),
+			AcceptsTargets: true,
+			Targets:        []string{"BRICS", "NATO"},
+			Languages:      []string{"en"},
+			Created:        "2024-01-02T03:04:05Z",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newEnv(t, tt.model, envOptions{})
+			resp, err := env.stub.GetModelInfo(rpcContext(t), &stancev1.GetModelInfoRequest{})
+			if err != nil {
+				t.Fatalf("GetModelInfo: %v", err)
+			}
+			want := &stancev1.GetModelInfoResponse{Model: tt.want, Limits: testLimits}
+			if diff := cmp.Diff(want, resp, protocmp.Transform()); diff != "" {
+				t.Errorf("GetModelInfo (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// The descriptions given at training time reach the client.
+	env := newEnv(t, plain, envOptions{})
+	resp, err := env.stub.GetModelInfo(rpcContext(t), &stancev1.GetModelInfoRequest{})
+	if err != nil {
+		t.Fatalf("GetModelInfo: %v", err)
+	}
+	for i, l := range resp.GetModel().GetLabels() {
+		if l.GetDescription() != labelDescriptions[i].Description {
+			t.Errorf("label %s description = %q, want %q", l.GetName(), l.GetDescription(), labelDescriptions[i].Description)
+		}
+		if th := l.GetThreshold(); th < 0 || th > 1 {
+			t.Errorf("label %s threshold = %v, want it in [0, 1]", l.GetName(), th)
+		}
+	}
+}
+
+func TestHealth(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, plainModel(t), envOptions{})
+	hc := healthpb.NewHealthClient(env.conn)
+	const (
+		serving    = healthpb.HealthCheckResponse_SERVING
+		notServing = healthpb.HealthCheckResponse_NOT_SERVING
+	)
+	steps := []struct {
+		name        string
+		action      func()
+		wantService healthpb.HealthCheckResponse_ServingStatus
+		wantServer  healthpb.HealthCheckResponse_ServingStatus
+	}{
+		{"before SetReady", func() {}, notServing, serving},
+		{"after SetReady(true)", func() { env.srv.SetReady(true) }, serving, serving},
+		{"after SetReady(false)", func() { env.srv.SetReady(false) }, notServing, serving},
+		{"ready again", func() { env.srv.SetReady(true) }, serving, serving},
+		{"after Shutdown", env.srv.Shutdown, notServing, notServing},
+	}
+	for _, st := range steps {
+		st.action()
+		for _, c := range []struct {
+			service string
+			want    healthpb.HealthCheckResponse_ServingStatus
+		}{{server.ServiceName, st.wantService}, {"", st.wantServer}} {
+			resp, err := hc.Check(rpcContext(t), &healthpb.HealthCheckRequest{Service: c.service})
+			if err != nil {
+				t.Fatalf("%s: Check(%q): %v", st.name, c.service, err)
+			}
+			if got := resp.GetStatus(); got != c.want {
+				t.Errorf("%s: Check(%q) = %s, want %s", st.name, c.service, got, c.want)
+			}
+		}
+	}
+	_, err := hc.Check(rpcContext(t), &healthpb.HealthCheckRequest{Service: "no.such.Service"})
+	wantStatus(t, err, codes.NotFound)
+}
+
+func TestReflection(t *testing.T) {
+	t.Parallel()
+	env := newEnv(t, plainModel(t), envOptions{})
+	stream, err := reflectionpb.NewServerReflectionClient(env.conn).ServerReflectionInfo(rpcContext(t))
+	if err != nil {
+		t.Fatalf("ServerReflectionInfo: %v", err)
+	}
+	if err := stream.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	resp, err := stream.Recv()
+	if err != nil {
+		t.Fatalf("Recv: %v", err)
+	}
+	var got []string
+	for _, s := range resp.GetListServicesResponse().GetService() {
+		got = append(got, s.GetName())
+	}
+	for _, want := range []string{server.ServiceName, "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("services = %q, want %s among them", got, want)
+		}
+	}
+
+	// The service's file descriptor is served too, so grpcurl can describe it.
+	if err := stream.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_FileContainingSymbol{FileContainingSymbol: server.ServiceName}}); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	resp, err = stream.Recv()
+	if err != nil {
+		t.Fatalf("Recv: %v", err)
+	}
+	if len(resp.GetFileDescriptorResponse().GetFileDescriptorProto()) == 0 {
+		t.Errorf("no file descriptor for %s: %v", server.ServiceName, resp.GetErrorResponse())
+	}
+	if err := stream.CloseSend(); err != nil {
+		t.Fatalf("CloseSend: %v", err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex // guards b
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestPanicRecovery makes an extra innermost interceptor panic and checks
+// that the client gets a fixed INTERNAL, the log gets the detail, the
+// panic is counted and the server goes on serving.
+func TestPanicRecovery(t *testing.T) {
+	t.Parallel()
+	const secret = "secret panic detail"
+	var log syncBuffer
+	env := newEnv(t, plainModel(t), envOptions{
+		log: &log,
+		opts: []grpc.ServerOption{grpc.ChainUnaryInterceptor(func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+			if info.FullMethod == stancev1.StanceService_GetModelInfo_FullMethodName {
+				panic(secret)
+			}
+			return h(ctx, req)
+		})},
+	})
+	_, err := env.stub.GetModelInfo(rpcContext(t), &stancev1.GetModelInfoRequest{})
+	wantStatus(t, err, codes.Internal)
+	if st := status.Convert(err); st.Message() != "internal error" {
+		t.Errorf("message = %q, want the fixed %q", st.Message(), "internal error")
+	}
+	if !strings.Contains(log.String(), secret) || !strings.Contains(log.String(), "panic in handler") {
+		t.Errorf("log lacks the panic detail:\n%s", log.String())
+	}
+	if got := counterValue(t, env.reg, "stance_panics_recovered_total", nil); got != 1 {
+		t.Errorf("stance_panics_recovered_total = %v, want 1", got)
+	}
+	if got := counterValue(t, env.reg, "grpc_server_handled_total", map[string]string{"grpc_method": "GetModelInfo", "grpc_code": "Internal"}); got != 1 {
+		t.Errorf("grpc_server_handled_total{GetModelInfo,Internal} = %v, want 1", got)
+	}
+	if _, err := env.stub.Classify(rpcContext(t), &stancev1.ClassifyRequest{Text: neutralText}); err != nil {
+		t.Errorf("Classify after the panic: %v", err)
+	}
+}
+
+// counterValue returns the value of the counter name whose labels include
+// labels.
+func counterValue(t *testing.T, g prometheus.Gatherer, name string, labels map[string]string) float64 {
+	t.Helper()
+	mfs, err := g.Gather()
+	if err != nil {
+		t.Fatalf("Gather: %v", err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	metrics:
+		for _, m := range mf.GetMetric() {
+			for k, v := range labels {
+				found := false
+				for _, lp := range m.GetLabel() {
+					found = found || (lp.GetName() == k && lp.GetValue() == v)
+				}
+				if !found {
+					continue metrics
+				}
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	t.Fatalf("no metric %s%v", name, labels)
+	return 0
+}
+
+// TestDefaultModel only checks that the embedded default model loads and
+// serves: it is retrained often, so its predictions are not pinned here.
+func TestDefaultModel(t *testing.T) {
+	t.Parallel()
+	m, err := models.LoadDefault()
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("embedded default model incomplete (being retrained?): %v", err)
+	}
+	if err != nil {
+		t.Fatalf("LoadDefault: %v", err)
+	}
+	env := newEnv(t, m, envOptions{})
+	info, err := env.stub.GetModelInfo(rpcContext(t), &stancev1.GetModelInfoRequest{})
+	if err != nil {
+		t.Fatalf("GetModelInfo: %v", err)
+	}
+	if got, want := info.GetModel().GetVersion(), m.ManifestRef().Version; got != want {
+		t.Errorf("version = %q, want %q", got, want)
+	}
+	resp, err := env.stub.Classify(rpcContext(t), &stancev1.ClassifyRequest{Text: multipolarText, Explain: true})
+	if err != nil {
+		t.Fatalf("Classify: %v", err)
+	}
+	checkResult(t, m, resp.GetResult())
+	if _, err := env.stub.ClassifyDocument(rpcContext(t), &stancev1.ClassifyDocumentRequest{Text: testDocument}); err != nil {
+		t.Fatalf("ClassifyDocument: %v", err)
+	}
+}
