@@ -28,7 +28,6 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/testing/protocmp"
-	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/stanceproject/stance/engine"
 	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
@@ -457,15 +456,29 @@ func TestClassifyInvalidUTF8(t *testing.T) {
 // handler or interceptor runs, and protobuf-go's proto3 UTF-8 validation
 // fails the decode, which grpc-go reports as INTERNAL. Only the proto can
 // change that (utf8_validation = NONE, or bytes); update this test then.
+// TestClassifyInvalidUTF8OnTheWire sends invalid UTF-8 through the real
+// stub: the proto turns off decoding-time UTF-8 checks, so the service's
+// own check answers INVALID_ARGUMENT with the offset of the bad byte, for
+// a single text and for one item of a batch.
 func TestClassifyInvalidUTF8OnTheWire(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t, plainModel(t), envOptions{})
-	// BytesValue's field 1 has the wire type of ClassifyRequest.text.
-	in := wrapperspb.Bytes([]byte("bad \xff byte"))
-	err := env.conn.Invoke(rpcContext(t), stancev1.StanceService_Classify_FullMethodName, in, &stancev1.ClassifyResponse{})
-	wantStatus(t, err, codes.Internal, "invalid UTF-8")
-	if got := counterValue(t, env.reg, "grpc_server_handled_total", map[string]string{"grpc_method": "Classify", "grpc_code": "OK"}); got != 0 {
-		t.Errorf("Classify handled OK %v times, want 0", got)
+	_, err := env.stub.Classify(rpcContext(t), &stancev1.ClassifyRequest{Text: "bad \xff byte"})
+	wantStatus(t, err, codes.InvalidArgument, "text is not valid UTF-8 (bad byte 0xff at offset 4)")
+	resp, err := env.stub.ClassifyBatch(rpcContext(t), &stancev1.ClassifyBatchRequest{Requests: []*stancev1.ClassifyRequest{
+		{Text: "The two countries support a multipolar world."}, {Text: "\xc3\x28 broken"},
+	}})
+	if err != nil {
+		t.Fatalf("ClassifyBatch: %v", err)
+	}
+	if st := resp.GetItems()[1].GetStatus(); codes.Code(st.GetCode()) != codes.InvalidArgument || !strings.Contains(st.GetMessage(), "not valid UTF-8") {
+		t.Errorf("item 1 status = %v, want INVALID_ARGUMENT naming invalid UTF-8", st)
+	}
+	if st := resp.GetItems()[0].GetStatus(); st.GetCode() != 0 {
+		t.Errorf("item 0 status = %v, want OK", st)
+	}
+	if got := counterValue(t, env.reg, "grpc_server_handled_total", map[string]string{"grpc_method": "Classify", "grpc_code": "InvalidArgument"}); got != 1 {
+		t.Errorf("Classify handled InvalidArgument %v times, want 1", got)
 	}
 }
 
