@@ -83,3 +83,8 @@ load: ## load-test Classify against the health check with ghz (DURATION, CONCURR
 .PHONY: fasttext-compare
 fasttext-compare: ## bulk classification of 100,000 sentences against fastText (Debian's fasttext)
 	scripts/fasttext-compare.sh
+
+.PHONY: tokenizer
+tokenizer: ## rebuild models/default/tokenizer.json from the tokenizer module's bert-base-uncased vocabulary (then make model)
+	$(GO) run ./cmd/stancectl tokenizer build --out models/default/tokenizer.json \
+		--vocab "$$($(GO) list -m -f '{{.Dir}}' github.com/sugarme/tokenizer)/pretrained/model/bert-base-uncased-vocab.txt"

@@ -50,7 +50,7 @@ type config struct {
 	tlsCert, tlsKey, clientCA, tokens               string
 	openReflection, watch                           bool
 	maxTextBytes, maxBatch, maxDocBytes, maxDocSent int
-	maxRecvBytes                                    int
+	maxRecvBytes, maxStreams                        int
 	defaultTimeout, grace                           time.Duration
 }
 
@@ -110,6 +110,7 @@ func flags(fs *flag.FlagSet, c *config) error {
 	str(&c.tokens, "auth-tokens", "STANCE_AUTH_TOKENS", "", "require \"authorization: Bearer TOKEN\" with one of the tokens in `FILE` (one a line); health checks stay open")
 	boolean(&c.openReflection, "open-reflection", "STANCE_OPEN_REFLECTION", false, "with --auth-tokens: leave server reflection callable without a token")
 	boolean(&c.watch, "watch", "STANCE_WATCH", false, "with --model: reload when the model directory's manifest changes (checked every 2s); SIGHUP always reloads")
+	num(&c.maxStreams, "max-concurrent-streams", "STANCE_MAX_CONCURRENT_STREAMS", 1000, "most concurrent calls and streams on one connection")
 	dur(&c.defaultTimeout, "default-timeout", "STANCE_DEFAULT_TIMEOUT", 30*time.Second, "deadline of calls that set none")
 	dur(&c.grace, "grace-period", "STANCE_GRACE_PERIOD", 10*time.Second, "on SIGTERM, how long calls in flight may take to finish")
 	return errors.Join(errs...)
@@ -156,7 +157,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- net.
 	srv := server.New(eng, server.Config{MaxBatchSize: c.maxBatch, Logger: log})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	gcfg := server.GRPCConfig{MaxRecvBytes: c.maxRecvBytes, DefaultTimeout: c.defaultTimeout, Registerer: reg}
+	gcfg := server.GRPCConfig{MaxRecvBytes: c.maxRecvBytes, MaxConcurrentStreams: uint32(max(c.maxStreams, 1)), DefaultTimeout: c.defaultTimeout, Registerer: reg}
 	if c.tokens != "" {
 		if gcfg.Auth, err = server.ReadTokens(c.tokens); err != nil {
 			return err
