@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -124,23 +126,79 @@ func (e env) classify(ctx context.Context, args []string) error {
 
 // jsonResult is the machine output of classify, one object per line.
 type jsonResult struct {
-	Line               int                  `json:"line"`
-	Text               string               `json:"text"`
-	Labels             []string             `json:"labels"`
-	Top                string               `json:"top,omitempty"`
-	Scores             scoreObject          `json:"scores,omitempty"`
-	Abstained          bool                 `json:"abstained,omitempty"`
-	Unsupported        bool                 `json:"unsupported_language,omitempty"`
-	Language           string               `json:"language,omitempty"`
-	LanguageConfidence float64              `json:"language_confidence,omitempty"`
-	ModelVersion       string               `json:"model_version,omitempty"`
-	Explanations       []stance.Explanation `json:"explanations,omitempty"`
-	Error              string               `json:"error,omitempty"`
+	Line               int               `json:"line"`
+	Text               string            `json:"text"`
+	Labels             []string          `json:"labels"`
+	Top                string            `json:"top,omitempty"`
+	Scores             scoreObject       `json:"scores,omitempty"`
+	Abstained          bool              `json:"abstained,omitempty"`
+	Unsupported        bool              `json:"unsupported_language,omitempty"`
+	Language           string            `json:"language,omitempty"`
+	LanguageConfidence float64           `json:"language_confidence,omitempty"`
+	ModelVersion       string            `json:"model_version,omitempty"`
+	Explanations       []jsonExplanation `json:"explanations,omitempty"`
+	Error              string            `json:"error,omitempty"`
+}
+
+// jsonExplanation is a stance.Explanation with the snake_case keys of the
+// rest of the machine output.
+type jsonExplanation struct {
+	Label         string             `json:"label"`
+	Bias          float64            `json:"bias"`
+	Contributions []jsonContribution `json:"contributions"`
+}
+
+type jsonContribution struct {
+	Feature string  `json:"feature"`
+	Weight  float64 `json:"weight"`
+}
+
+// jsonShare is a stance.LabelShare in doc's machine output.
+type jsonShare struct {
+	Label     string  `json:"label"`
+	Sentences int     `json:"sentences"`
+	Share     float64 `json:"share"`
+}
+
+// jsonInfo is a stance.ModelInfo in info's machine output.
+type jsonInfo struct {
+	Name           string                        `json:"name"`
+	Version        string                        `json:"version"`
+	Labels         []jsonLabel                   `json:"labels"`
+	ExclusiveLabel string                        `json:"exclusive_label,omitempty"`
+	MultiLabel     bool                          `json:"multi_label"`
+	Targets        []string                      `json:"targets,omitempty"`
+	Languages      []string                      `json:"languages"`
+	Metrics        map[string]map[string]float64 `json:"metrics,omitempty"`
+	Created        string                        `json:"created,omitempty"`
+}
+
+type jsonLabel struct {
+	Name        string  `json:"name"`
+	Description string  `json:"description"`
+	Threshold   float64 `json:"threshold"`
+}
+
+func toJSONInfo(info stance.ModelInfo) jsonInfo {
+	j := jsonInfo{Name: info.Name, Version: info.Version, Labels: make([]jsonLabel, len(info.Labels)),
+		ExclusiveLabel: info.ExclusiveLabel, MultiLabel: info.MultiLabel, Targets: info.Targets,
+		Languages: info.Languages, Metrics: info.Metrics, Created: info.Created}
+	for i, l := range info.Labels {
+		j.Labels[i] = jsonLabel{Name: l.Name, Description: l.Description, Threshold: l.Threshold}
+	}
+	return j
 }
 
 func toJSONResult(line int, text string, r stance.Result) jsonResult {
 	j := jsonResult{Line: line, Text: text, Labels: r.Labels, Top: r.Top, Abstained: r.Abstained, Unsupported: r.Unsupported,
-		Language: r.Language, LanguageConfidence: r.LanguageConfidence, ModelVersion: r.ModelVersion, Explanations: r.Explanations}
+		Language: r.Language, LanguageConfidence: r.LanguageConfidence, ModelVersion: r.ModelVersion}
+	for _, ex := range r.Explanations {
+		je := jsonExplanation{Label: ex.Label, Bias: ex.Bias, Contributions: make([]jsonContribution, len(ex.Contributions))}
+		for i, c := range ex.Contributions {
+			je.Contributions[i] = jsonContribution{Feature: c.Feature, Weight: c.Weight}
+		}
+		j.Explanations = append(j.Explanations, je)
+	}
 	if j.Labels == nil {
 		j.Labels = []string{}
 	}
@@ -247,13 +305,16 @@ func (e env) doc(ctx context.Context, args []string) error {
 			Result jsonResult `json:"result"`
 		}
 		var out struct {
-			Sentences    []sentence          `json:"sentences"`
-			Labels       []stance.LabelShare `json:"labels"`
-			Abstained    int                 `json:"abstained"`
-			Unsupported  int                 `json:"unsupported"`
-			ModelVersion string              `json:"model_version"`
+			Sentences    []sentence  `json:"sentences"`
+			Labels       []jsonShare `json:"labels"`
+			Abstained    int         `json:"abstained"`
+			Unsupported  int         `json:"unsupported"`
+			ModelVersion string      `json:"model_version"`
 		}
-		out.Labels, out.Abstained, out.Unsupported, out.ModelVersion = doc.Labels, doc.Abstained, doc.Unsupported, doc.ModelVersion
+		out.Abstained, out.Unsupported, out.ModelVersion = doc.Abstained, doc.Unsupported, doc.ModelVersion
+		for _, l := range doc.Labels {
+			out.Labels = append(out.Labels, jsonShare{Label: l.Label, Sentences: l.Sentences, Share: l.Share})
+		}
 		for i, s := range doc.Sentences {
 			out.Sentences = append(out.Sentences, sentence{Start: s.Start, End: s.End, Result: toJSONResult(i+1, s.Text, s.Result)})
 		}
@@ -297,7 +358,7 @@ func (e env) info(ctx context.Context, args []string) error {
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(info)
+		return enc.Encode(toJSONInfo(info))
 	}
 	fmt.Fprintf(e.stdout, "model     %s %s (created %s)\nlanguages %s\n", info.Name, info.Version, info.Created, strings.Join(info.Languages, ", "))
 	if len(info.Targets) > 0 {
@@ -309,7 +370,8 @@ func (e env) info(ctx context.Context, args []string) error {
 		fmt.Fprintf(tw, "%s\t%.3f\t%s\n", l.Name, l.Threshold, l.Description)
 	}
 	tw.Flush()
-	for set, vals := range info.Metrics {
+	for _, set := range slices.Sorted(maps.Keys(info.Metrics)) {
+		vals := info.Metrics[set]
 		fmt.Fprintf(e.stdout, "\n%s metrics:", set)
 		for _, k := range []string{"macro_f1", "micro_f1", "exact_match", "accuracy"} {
 			if v, ok := vals[k]; ok {

@@ -165,6 +165,10 @@ func classifyAll(ctx context.Context, b backend, exs []dataset.Example, remote b
 	}
 	out := make([]stance.Result, len(reqs))
 	durations := make([]time.Duration, len(reqs))
+	// The first failure of the whole call (not of its text) ends the run:
+	// the remaining examples would only fail the same way, one by one.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	var mu sync.Mutex // guards done and firstErr
 	var firstErr error
 	done := 0
@@ -185,6 +189,7 @@ func classifyAll(ctx context.Context, b backend, exs []dataset.Example, remote b
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = fmt.Errorf("%s:%d: %w", exs[i].File, exs[i].Line, err)
+						stop()
 					}
 					mu.Unlock()
 				}
