@@ -58,6 +58,7 @@ func (e env) classify(ctx context.Context, args []string) error {
 	var tw *tabwriter.Writer
 	if !*asJSON {
 		tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		defer tw.Flush() // keep the rows already classified if a later chunk fails
 		fmt.Fprintln(tw, "TEXT\tLABELS\tTOP\tSCORE\tLANG")
 	}
 	failed := 0
@@ -221,11 +222,23 @@ func (s scoreObject) MarshalJSON() ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = strconv.AppendQuote(b, sc.Label)
+		b = appendJSONString(b, sc.Label)
 		b = append(b, ':')
 		b = strconv.AppendFloat(b, sc.Score, 'g', -1, 64)
 	}
 	return append(b, '}'), nil
+}
+
+// appendJSONString appends s as a JSON string: strconv's quoting where it
+// coincides with JSON's (printable ASCII), encoding/json's elsewhere.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	return strconv.AppendQuote(b, s)
 }
 
 func writeJSONResult(w io.Writer, line int, text string, r stance.Result) error {

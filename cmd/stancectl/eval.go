@@ -59,7 +59,7 @@ func (e env) eval(ctx context.Context, args []string) error {
 		opt.Bootstrap = -1
 	}
 	if *cv > 0 {
-		return e.crossValidate(exs, *cv, *seed, *l2, *chars, opt, *asJSON)
+		return e.crossValidate(ctx, exs, *cv, *seed, *l2, *chars, opt, *asJSON)
 	}
 
 	remote := false
@@ -293,7 +293,7 @@ func sameSet(a, b []string) bool {
 }
 
 // evaluateModel scores a freshly trained model on examples in process.
-func evaluateModel(ctx context.Context, m *linear.Model, exs []linear.Example) (*eval.Report, error) {
+func evaluateModel(ctx context.Context, m *linear.Model, exs []linear.Example, opt eval.Options) (*eval.Report, error) {
 	eng, err := engine.New(m, engine.Config{})
 	if err != nil {
 		return nil, err
@@ -317,7 +317,8 @@ func evaluateModel(ctx context.Context, m *linear.Model, exs []linear.Example) (
 		}
 		items[i] = it
 	}
-	return eval.Compute(items, eval.Options{Labels: m.Labels(), Seed: 1})
+	opt.Labels = m.Labels()
+	return eval.Compute(items, opt)
 }
 
 // summary is the figures stored in a manifest.
@@ -338,7 +339,7 @@ func summary(r *eval.Report) map[string]float64 {
 
 // crossValidate reports the mean and spread of held-out figures of the
 // given training options over k folds of one data file.
-func (e env) crossValidate(exs []dataset.Example, k int, seed uint64, l2 float64, chars bool, opt eval.Options, asJSON bool) error {
+func (e env) crossValidate(ctx context.Context, exs []dataset.Example, k int, seed uint64, l2 float64, chars bool, opt eval.Options, asJSON bool) error {
 	if k < 2 || k > len(exs) {
 		return fmt.Errorf("eval: --cv %d: need 2 to %d folds", k, len(exs))
 	}
@@ -369,7 +370,8 @@ func (e env) crossValidate(exs []dataset.Example, k int, seed uint64, l2 float64
 		if err != nil {
 			return err
 		}
-		rep, err := evaluateModel(context.Background(), m, toLinear(test))
+		feat = m.Manifest().Features // training turns on target crossing for target data
+		rep, err := evaluateModel(ctx, m, toLinear(test), eval.Options{Bootstrap: -1})
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stanceproject/stance/dataset"
+	"github.com/stanceproject/stance/eval"
 	"github.com/stanceproject/stance/linear"
 	"github.com/stanceproject/stance/models"
 	"github.com/stanceproject/stance/tokenize"
@@ -99,7 +100,7 @@ func (e env) train(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(dev) > 0 {
-		rep, err := evaluateModel(ctx, m, dev)
+		rep, err := evaluateModel(ctx, m, dev, eval.Options{Seed: 1})
 		if err != nil {
 			return err
 		}
