@@ -147,7 +147,9 @@ func codeError(code codes.Code, msg string) error {
 	case codes.DeadlineExceeded:
 		return fmt.Errorf("%s: %w", msg, context.DeadlineExceeded)
 	}
-	return fmt.Errorf("server: %s: %s", code, msg)
+	// Other codes (UNAUTHENTICATED, PERMISSION_DENIED, INTERNAL, ...) stay
+	// gRPC statuses, so that status.Code tells them apart.
+	return status.Error(code, msg)
 }
 
 // ClassifyOne classifies one text with the Classify RPC.

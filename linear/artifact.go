@@ -100,8 +100,18 @@ func (m *Model) Save(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	for name, data := range map[string][]byte{TokenizerFile: m.tokJSON, WeightsFile: weights, ManifestFile: append(manJSON, '\n')} {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+	// Each file is written under a temporary name and renamed into place,
+	// the manifest last, so that a server watching dir never reads a
+	// half-written file and sees the new manifest only with its files.
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{TokenizerFile, m.tokJSON}, {WeightsFile, weights}, {ManifestFile, append(manJSON, '\n')}} {
+		tmp := filepath.Join(dir, "."+f.name+".tmp")
+		if err := os.WriteFile(tmp, f.data, 0o644); err != nil {
+			return fmt.Errorf("save model: %w", err)
+		}
+		if err := os.Rename(tmp, filepath.Join(dir, f.name)); err != nil {
 			return fmt.Errorf("save model: %w", err)
 		}
 	}

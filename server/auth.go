@@ -77,8 +77,8 @@ func (a *Auth) check(ctx context.Context, method string) error {
 	if len(vals) == 0 {
 		return status.Error(codes.Unauthenticated, "missing bearer token: send the metadata \"authorization: Bearer TOKEN\"")
 	}
-	got, ok := strings.CutPrefix(vals[0], "Bearer ")
-	if !ok {
+	scheme, got, ok := strings.Cut(vals[0], " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") { // schemes are case-insensitive (RFC 7235)
 		return status.Error(codes.Unauthenticated, "authorization metadata is not \"Bearer TOKEN\"")
 	}
 	// Compare against every token, so that the time taken does not tell

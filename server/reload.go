@@ -71,6 +71,8 @@ func (m *metrics) setModel(old, cur *linear.Model) {
 // fails to load or to classify is rejected with a log line and a metric,
 // and the current model keeps serving.
 func (s *Server) Reload(load func() (*linear.Model, error)) error {
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
 	old := s.eng.Model()
 	m, err := load()
 	if err == nil {

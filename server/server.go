@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -43,6 +44,9 @@ type Server struct {
 	health *health.Server
 	// metrics is set by NewGRPC when it has a registerer, before serving.
 	metrics *metrics
+	// reloadMu serialises Reload, so that the model it replaces is the one
+	// it read.
+	reloadMu sync.Mutex
 }
 
 var _ stancev1.StanceServiceServer = (*Server)(nil)

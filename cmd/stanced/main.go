@@ -146,6 +146,13 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- net.
 		return err
 	}
 
+	// SIGHUP is caught from the start (its default would end the process),
+	// and the model directory is stamped before it is read, so that a model
+	// published while the server starts is loaded once it serves.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	stamp := dirStamp(c.model)
 	m, err := models.Load(c.model)
 	if err != nil {
 		return err
@@ -202,7 +209,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- net.
 		ready <- lis.Addr()
 	}
 
-	go reloadLoop(ctx, srv, c, log)
+	go reloadLoop(ctx, srv, c, log, hup, stamp)
 	select {
 	case err := <-serveErr:
 		return err
@@ -269,16 +276,13 @@ func tlsCredentials(certFile, keyFile, clientCA string) (credentials.TransportCr
 }
 
 // reloadLoop reloads the model on SIGHUP and, with --watch, when the
-// manifest of the model directory changes. Polling the manifest rather
-// than watching inotify events also catches the directory swaps (a
-// symlink flipped to a new directory) that deployments use to publish a
-// model atomically.
-func reloadLoop(ctx context.Context, srv *server.Server, c config, log *slog.Logger) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+// model directory changes. Polling a stamp of the directory's files rather
+// than watching inotify events also catches the directory swaps (a symlink
+// flipped to a new directory) that deployments use to publish a model
+// atomically. A rejected model is retried when the files change again, so
+// a manifest that arrives before its weights is picked up once they land.
+func reloadLoop(ctx context.Context, srv *server.Server, c config, log *slog.Logger, hup <-chan os.Signal, last string) {
 	var tick <-chan time.Time
-	last := manifestStamp(c.model)
 	if c.watch && c.model != "" {
 		t := time.NewTicker(2 * time.Second)
 		defer t.Stop()
@@ -296,10 +300,10 @@ func reloadLoop(ctx context.Context, srv *server.Server, c config, log *slog.Log
 		case <-ctx.Done():
 			return
 		case <-hup:
-			last = manifestStamp(c.model)
+			last = dirStamp(c.model)
 			reload()
 		case <-tick:
-			if s := manifestStamp(c.model); s != last {
+			if s := dirStamp(c.model); s != last {
 				last = s
 				reload()
 			}
@@ -307,15 +311,26 @@ func reloadLoop(ctx context.Context, srv *server.Server, c config, log *slog.Log
 	}
 }
 
-// manifestStamp identifies the current manifest of a model directory.
-func manifestStamp(dir string) string {
+// dirStamp identifies the current files of a model directory: the
+// manifest's content and the size and modification time of the others.
+func dirStamp(dir string) string {
 	if dir == "" {
 		return ""
 	}
-	data, err := os.ReadFile(filepath.Join(dir, linear.ManifestFile))
-	if err != nil {
-		return "unreadable: " + err.Error()
+	h := sha256.New()
+	for _, name := range []string{linear.ManifestFile, linear.TokenizerFile, linear.WeightsFile} {
+		p := filepath.Join(dir, name)
+		if name == linear.ManifestFile {
+			data, err := os.ReadFile(p)
+			fmt.Fprintf(h, "%s %v %x\n", name, err, sha256.Sum256(data))
+			continue
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			fmt.Fprintf(h, "%s %v\n", name, err)
+			continue
+		}
+		fmt.Fprintf(h, "%s %d %d\n", name, fi.Size(), fi.ModTime().UnixNano())
 	}
-	sum := sha256.Sum256(data)
-	return string(sum[:])
+	return string(h.Sum(nil))
 }
