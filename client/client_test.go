@@ -3,7 +3,6 @@ package client_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -26,7 +25,7 @@ import (
 	"github.com/stanceproject/stance/engine"
 	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
 	"github.com/stanceproject/stance/linear"
-	"github.com/stanceproject/stance/models"
+	"github.com/stanceproject/stance/internal/testmodel"
 	"github.com/stanceproject/stance/server"
 )
 
@@ -40,51 +39,15 @@ const (
 )
 
 const (
-	multipolarText = "Ghana said that a multipolar world is taking shape and that the Global South deserves a greater voice in global governance."
-	unilateralText = "Ghana said that it opposes unilateral sanctions and the hegemony of a single power, which violate international law."
-	neutralText    = "The delegation from Ghana arrived in the capital on Monday and the talks will begin on Tuesday."
+	multipolarText = testmodel.MultipolarText
+	unilateralText = testmodel.UnilateralText
+	neutralText    = testmodel.NeutralText
 )
-
-// synthExamples returns about 40 templated sentences for three labels.
-func synthExamples() []linear.Example {
-	subjects := []string{"China", "Brazil", "India", "South Africa", "Indonesia", "Egypt", "Kenya", "Mexico", "Vietnam", "Argentina", "Nigeria", "Malaysia", "Ethiopia"}
-	templates := map[string][]string{
-		"pro_multipolarity": {
-			"%s said that a multipolar world is taking shape and that the Global South should have a greater voice in global governance.",
-			"The rise of %s and the BRICS is a welcome step towards a multipolar world order and the democratisation of international relations.",
-		},
-		"anti_unilateralism": {
-			"%s said that it opposes unilateral sanctions and the hegemony of one country, which are against international law.",
-			"The minister from %s condemned unilateral sanctions, long-arm jurisdiction and the hegemonic bullying of a single power.",
-		},
-		"none": {
-			"The delegation from %s arrived in the capital on Monday and the talks will begin on Tuesday.",
-			"The trade fair in %s will open next week with more than two hundred exhibitors from the region.",
-		},
-	}
-	var out []linear.Example
-	for _, label := range []string{"pro_multipolarity", "anti_unilateralism", "none"} {
-		for i, s := range subjects {
-			out = append(out, linear.Example{Text: fmt.Sprintf(templates[label][i%2], s), Labels: []string{label}})
-		}
-	}
-	return out
-}
 
 // testModel is trained once per test binary; models are immutable and
 // safe for concurrent use.
 var testModelOnce = sync.OnceValues(func() (*linear.Model, error) {
-	tok, err := models.Default.ReadFile("default/tokenizer.json")
-	if err != nil {
-		return nil, err
-	}
-	return linear.Train(synthExamples(), nil, linear.TrainConfig{
-		Name:      "synthetic",
-		Folds:     1,
-		Tokenizer: tok,
-		Grid:      []linear.Features{{Dim: 1 << 14, WordNgrams: 2, Pieces: true}},
-		Created:   time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC),
-	})
+	return testmodel.Train("synthetic", testmodel.Examples(), nil)
 })
 
 func testModel(t *testing.T) *linear.Model {

@@ -21,8 +21,8 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/stanceproject/stance/client"
+	"github.com/stanceproject/stance/internal/testmodel"
 	"github.com/stanceproject/stance/linear"
-	"github.com/stanceproject/stance/models"
 	"github.com/stanceproject/stance/server"
 )
 
@@ -36,9 +36,9 @@ const readyTimeout = 20 * time.Second
 // Texts the synthetic models classify; they reuse the vocabulary of the
 // training templates.
 const (
-	multipolarText = "Ghana said that a multipolar world is taking shape and that the Global South deserves a greater voice in global governance."
-	unilateralText = "Ghana said that it opposes unilateral sanctions and the hegemony of a single power, which violate international law."
-	neutralText    = "The delegation from Ghana arrived in the capital on Monday and the talks will begin on Tuesday."
+	multipolarText = testmodel.MultipolarText
+	unilateralText = testmodel.UnilateralText
+	neutralText    = testmodel.NeutralText
 )
 
 var loadTexts = []string{multipolarText, unilateralText, neutralText}
@@ -321,56 +321,16 @@ func withDeadline(d time.Duration, f func(ctx context.Context) error) error {
 	return f(ctx)
 }
 
-// synthExamples returns 41 templated sentences for three labels, two of
-// them carrying two labels.
-func synthExamples() []linear.Example {
-	subjects := []string{"China", "Brazil", "India", "South Africa", "Indonesia", "Egypt", "Kenya", "Mexico", "Vietnam", "Argentina", "Nigeria", "Malaysia", "Ethiopia"}
-	templates := map[string][]string{
-		"pro_multipolarity": {
-			"%s said that a multipolar world is taking shape and that the Global South should have a greater voice in global governance.",
-			"The rise of %s and the BRICS is a welcome step towards a multipolar world order and the democratisation of international relations.",
-		},
-		"anti_unilateralism": {
-			"%s said that it opposes unilateral sanctions and the hegemony of one country, which are against international law.",
-			"The minister from %s condemned unilateral sanctions, long-arm jurisdiction and the hegemonic bullying of a single power.",
-		},
-		"none": {
-			"The delegation from %s arrived in the capital on Monday and the talks will begin on Tuesday.",
-			"The trade fair in %s will open next week with more than two hundred exhibitors from the region.",
-		},
-	}
-	var out []linear.Example
-	for _, label := range []string{"pro_multipolarity", "anti_unilateralism", "none"} {
-		for i, s := range subjects {
-			out = append(out, linear.Example{Text: fmt.Sprintf(templates[label][i%2], s), Labels: []string{label}})
-		}
-	}
-	return append(out,
-		linear.Example{Text: "Peru welcomed a multipolar world and said it opposes unilateral sanctions and hegemony.", Labels: []string{"pro_multipolarity", "anti_unilateralism"}},
-		linear.Example{Text: "Chile said that the Global South should have a greater voice and condemned the hegemony of one country.", Labels: []string{"pro_multipolarity", "anti_unilateralism"}},
-	)
-}
-
 // modelsOnce trains two small models once per test binary. They differ in
 // name and in training data, so in version and in weights: a directory
 // that mixes the manifest of one with the weights of the other fails the
 // checksums. Models are immutable and safe for concurrent use.
 var modelsOnce = sync.OnceValues(func() ([2]*linear.Model, error) {
 	var out [2]*linear.Model
-	tok, err := models.Default.ReadFile("default/tokenizer.json")
-	if err != nil {
-		return out, err
-	}
-	exs := synthExamples()
+	exs := testmodel.Examples()
 	for i, name := range []string{"e2e-a", "e2e-b"} {
-		out[i], err = linear.Train(exs[i:], nil, linear.TrainConfig{
-			Name:      name,
-			Folds:     1,
-			Tokenizer: tok,
-			Grid:      []linear.Features{{Dim: 1 << 12, WordNgrams: 2, Pieces: true}},
-			Created:   time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC),
-		})
-		if err != nil {
+		var err error
+		if out[i], err = testmodel.Train(name, exs[i:], nil); err != nil {
 			return out, fmt.Errorf("train %s: %w", name, err)
 		}
 	}

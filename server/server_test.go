@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -33,6 +32,7 @@ import (
 	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
 	"github.com/stanceproject/stance/linear"
 	"github.com/stanceproject/stance/models"
+	"github.com/stanceproject/stance/internal/testmodel"
 	"github.com/stanceproject/stance/server"
 )
 
@@ -50,89 +50,21 @@ const maxContributions = 5
 // rpcTimeout bounds every test RPC.
 const rpcTimeout = 10 * time.Second
 
-// Texts the synthetic model classifies with confidence: they reuse the
-// vocabulary of its training templates.
+// Texts the synthetic model classifies with confidence.
 const (
-	multipolarText = "Ghana said that a multipolar world is taking shape and that the Global South deserves a greater voice in global governance."
-	unilateralText = "Ghana said that it opposes unilateral sanctions and the hegemony of a single power, which violate international law."
-	neutralText    = "The delegation from Ghana arrived in the capital on Monday and the talks will begin on Tuesday."
+	multipolarText = testmodel.MultipolarText
+	unilateralText = testmodel.UnilateralText
+	neutralText    = testmodel.NeutralText
 )
-
-var labelDescriptions = []linear.LabelEntry{
-	{Name: "anti_unilateralism", Description: "Criticises unilateral sanctions and hegemony."},
-	{Name: "none", Description: "Expresses none of the other stances."},
-	{Name: "pro_multipolarity", Description: "Welcomes a multipolar world order."},
-}
-
-// synthExamples returns about 40 templated sentences for three labels, two
-// of them carrying two labels, so that the model is multi-label with tuned
-// thresholds.
-func synthExamples() []linear.Example {
-	subjects := []string{"China", "Brazil", "India", "South Africa", "Indonesia", "Egypt", "Kenya", "Mexico", "Vietnam", "Argentina", "Nigeria", "Malaysia", "Ethiopia"}
-	templates := map[string][]string{
-		"pro_multipolarity": {
-			"%s said that a multipolar world is taking shape and that the Global South should have a greater voice in global governance.",
-			"The rise of %s and the BRICS is a welcome step towards a multipolar world order and the democratisation of international relations.",
-		},
-		"anti_unilateralism": {
-			"%s said that it opposes unilateral sanctions and the hegemony of one country, which are against international law.",
-			"The minister from %s condemned unilateral sanctions, long-arm jurisdiction and the hegemonic bullying of a single power.",
-		},
-		"none": {
-			"The delegation from %s arrived in the capital on Monday and the talks will begin on Tuesday.",
-			"The trade fair in %s will open next week with more than two hundred exhibitors from the region.",
-		},
-	}
-	var out []linear.Example
-	for _, label := range []string{"pro_multipolarity", "anti_unilateralism", "none"} {
-		for i, s := range subjects {
-			out = append(out, linear.Example{Text: fmt.Sprintf(templates[label][i%2], s), Labels: []string{label}})
-		}
-	}
-	out = append(out,
-		linear.Example{Text: "Peru welcomed a multipolar world and said it opposes unilateral sanctions and hegemony.", Labels: []string{"pro_multipolarity", "anti_unilateralism"}},
-		linear.Example{Text: "Chile said that the Global South should have a greater voice and condemned the hegemony of one country.", Labels: []string{"pro_multipolarity", "anti_unilateralism"}},
-	)
-	return out
-}
-
-// targetExamples returns a few sentences about two targets.
-func targetExamples() []linear.Example {
-	var out []linear.Example
-	for _, target := range []string{"NATO", "BRICS"} {
-		out = append(out,
-			linear.Example{Text: "The government said that it strongly supports the bloc and wants it to grow.", Target: target, Labels: []string{"favor"}},
-			linear.Example{Text: "The minister praised the bloc and its members for their cooperation.", Target: target, Labels: []string{"favor"}},
-			linear.Example{Text: "The government said that it opposes the bloc and wants it to shrink.", Target: target, Labels: []string{"against"}},
-			linear.Example{Text: "The minister condemned the bloc and its members for their pressure.", Target: target, Labels: []string{"against"}},
-		)
-	}
-	return out
-}
-
-func trainTestModel(name string, exs []linear.Example, labels []linear.LabelEntry) (*linear.Model, error) {
-	tok, err := models.Default.ReadFile("default/tokenizer.json")
-	if err != nil {
-		return nil, err
-	}
-	return linear.Train(exs, nil, linear.TrainConfig{
-		Name:      name,
-		Labels:    labels,
-		Folds:     1,
-		Tokenizer: tok,
-		Grid:      []linear.Features{{Dim: 1 << 14, WordNgrams: 2, Pieces: true}},
-		Created:   time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC),
-	})
-}
 
 // Models are immutable and safe for concurrent use, so each is trained once
 // per test binary.
 var (
 	plainModelOnce = sync.OnceValues(func() (*linear.Model, error) {
-		return trainTestModel("synthetic", synthExamples(), labelDescriptions)
+		return testmodel.Train("synthetic", testmodel.Examples(), testmodel.Labels)
 	})
 	targetModelOnce = sync.OnceValues(func() (*linear.Model, error) {
-		return trainTestModel("synthetic-targets", targetExamples(), nil)
+		return testmodel.Train("synthetic-targets", testmodel.TargetExamples(), nil)
 	})
 )
 
@@ -830,8 +762,8 @@ func TestGetModelInfo(t *testing.T) {
 		t.Fatalf("GetModelInfo: %v", err)
 	}
 	for i, l := range resp.GetModel().GetLabels() {
-		if l.GetDescription() != labelDescriptions[i].Description {
-			t.Errorf("label %s description = %q, want %q", l.GetName(), l.GetDescription(), labelDescriptions[i].Description)
+		if l.GetDescription() != testmodel.Labels[i].Description {
+			t.Errorf("label %s description = %q, want %q", l.GetName(), l.GetDescription(), testmodel.Labels[i].Description)
 		}
 		if th := l.GetThreshold(); th < 0 || th > 1 {
 			t.Errorf("label %s threshold = %v, want it in [0, 1]", l.GetName(), th)

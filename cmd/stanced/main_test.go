@@ -26,6 +26,7 @@ import (
 	"github.com/stanceproject/stance"
 	"github.com/stanceproject/stance/client"
 	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
+	"github.com/stanceproject/stance/internal/testmodel"
 	"github.com/stanceproject/stance/linear"
 	"github.com/stanceproject/stance/models"
 	"github.com/stanceproject/stance/server"
@@ -37,29 +38,12 @@ const rpcTimeout = 10 * time.Second
 // grace is the grace period the test servers run with.
 const grace = time.Second
 
-const multipolarText = "Ghana said that a multipolar world is taking shape and that the Global South deserves a greater voice in global governance."
+const multipolarText = testmodel.MultipolarText
 
 // testModelOnce trains a small model once per test binary; the default
 // model is retrained often, so most tests serve this one from a directory.
 var testModelOnce = sync.OnceValues(func() (*linear.Model, error) {
-	tok, err := models.Default.ReadFile("default/tokenizer.json")
-	if err != nil {
-		return nil, err
-	}
-	var exs []linear.Example
-	for _, s := range []string{"China", "Brazil", "India", "Kenya", "Mexico", "Egypt"} {
-		exs = append(exs,
-			linear.Example{Text: s + " said that a multipolar world is taking shape and the Global South should have a greater voice.", Labels: []string{"pro_multipolarity"}},
-			linear.Example{Text: s + " said that it opposes unilateral sanctions and the hegemony of one country.", Labels: []string{"anti_unilateralism"}},
-			linear.Example{Text: "The delegation from " + s + " arrived in the capital on Monday for talks.", Labels: []string{"none"}},
-		)
-	}
-	return linear.Train(exs, nil, linear.TrainConfig{
-		Name:      "synthetic",
-		Folds:     1,
-		Tokenizer: tok,
-		Grid:      []linear.Features{{Dim: 1 << 12, WordNgrams: 2, Pieces: true}},
-	})
+	return testmodel.Train("synthetic", testmodel.Examples(), nil)
 })
 
 // modelDir saves the test model in a temporary directory and returns the
