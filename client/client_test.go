@@ -24,8 +24,8 @@ import (
 	"github.com/stanceproject/stance/client"
 	"github.com/stanceproject/stance/engine"
 	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
-	"github.com/stanceproject/stance/linear"
 	"github.com/stanceproject/stance/internal/testmodel"
+	"github.com/stanceproject/stance/linear"
 	"github.com/stanceproject/stance/server"
 )
 

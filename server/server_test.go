@@ -30,9 +30,9 @@ import (
 
 	"github.com/stanceproject/stance/engine"
 	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
+	"github.com/stanceproject/stance/internal/testmodel"
 	"github.com/stanceproject/stance/linear"
 	"github.com/stanceproject/stance/models"
-	"github.com/stanceproject/stance/internal/testmodel"
 	"github.com/stanceproject/stance/server"
 )
 
