@@ -71,8 +71,8 @@ func (d *Detector) Detect(text string) Result {
 // plainEnglish reports whether text is Latin-script English by its
 // function words.
 func plainEnglish(text string) bool {
-	var seen [3]string
-	distinct, hits, words := 0, 0, 0
+	var strong, shared distinctWords
+	hits, words := 0, 0
 	var buf [6]byte
 	for i := 0; i < len(text); {
 		r, size := rune(text[i]), 1
@@ -106,19 +106,37 @@ func plainEnglish(text string) bool {
 			for k := range len(w) {
 				lw[k] = w[k] | 0x20 // ASCII letters only: sets the lower-case bit
 			}
-			if string(lw) == "in" || string(lw) == "a" {
-				hits++ // common in English, but words of other languages too: no distinct evidence
-			} else if isFunctionWord(string(lw)) {
+			switch {
+			case isFunctionWord(string(lw)):
 				hits++
-				if distinct < len(seen) && string(lw) != seen[0] && string(lw) != seen[1] {
-					seen[distinct] = string(lw)
-					distinct++
-				}
+				strong.add(lw)
+			case isSharedWord(string(lw)):
+				hits++
+				shared.add(lw)
 			}
 		}
 		i = j
 	}
-	return distinct >= 2 && hits*5 >= words
+	evidence := strong.n >= 2 || strong.n >= 1 && shared.n >= 2
+	return evidence && hits*7 >= words
+}
+
+// distinctWords counts distinct words of up to six bytes, up to three.
+// Words are kept packed in integers, so counting allocates nothing.
+type distinctWords struct {
+	seen [3]uint64
+	n    int
+}
+
+func (d *distinctWords) add(w []byte) {
+	var key uint64
+	for _, c := range w {
+		key = key<<8 | uint64(c)
+	}
+	if d.n < len(d.seen) && key != d.seen[0] && key != d.seen[1] {
+		d.seen[d.n] = key
+		d.n++
+	}
 }
 
 func isLetter(r rune) bool {
@@ -128,17 +146,28 @@ func isLetter(r rune) bool {
 	return unicode.IsLetter(r)
 }
 
-// isFunctionWord reports English function words that are rare as words of
-// other languages.
+// isFunctionWord reports English function words that are not words of the
+// other candidate languages.
 func isFunctionWord(w string) bool {
 	switch w {
-	case "the", "and", "of", "to", "is", "that", "was", "for", "with", "said",
-		"has", "have", "had", "its", "their", "would", "should", "could", "will",
-		"which", "who", "not", "are", "this", "these", "those", "from", "by", "it",
-		"they", "them", "be", "been", "were", "at", "on", "as", "an", "or", "but",
-		"we", "our", "us", "he", "she", "his", "her", "after", "about", "over",
-		"into", "than", "also", "while", "when", "there", "two", "three", "more",
-		"did", "does", "told", "says", "any", "all", "can", "may":
+	case "the", "and", "that", "with", "said", "has", "have", "had", "its",
+		"their", "would", "should", "could", "which", "who", "not", "are",
+		"this", "these", "those", "from", "they", "them", "been", "were", "our",
+		"his", "she", "after", "about", "into", "than", "also", "while", "when",
+		"there", "two", "three", "did", "does", "told", "says", "any":
+		return true
+	}
+	return false
+}
+
+// isSharedWord reports English function words that are also words of other
+// languages ("was" and "will" in German, "of" in Dutch, "on" in French, "to"
+// in Polish, ...).
+func isSharedWord(w string) bool {
+	switch w {
+	case "a", "in", "of", "to", "is", "was", "for", "will", "it", "be", "at",
+		"on", "as", "an", "or", "but", "we", "us", "he", "her", "by", "over",
+		"more", "all", "can", "may":
 		return true
 	}
 	return false

@@ -20,6 +20,8 @@ func TestDetect(t *testing.T) {
 		{"As negociações entre o Brasil e a China avançaram, disse o ministro em Brasília.", "pt", false},
 		{"Il ministro ha detto che l’Italia sostiene il dialogo e la pace in Ucraina.", "it", false},
 		{"De minister zei dat Nederland de sancties tegen Rusland blijft steunen.", "nl", false},
+		{"Was will die Regierung an der Grenze tun, wenn es zu einer neuen Krise kommt?", "de", false},
+		{"Het is de vraag of de regering over de sancties kan beslissen.", "nl", false},
 		{"Министр заявил, что Россия и Китай выступают за многополярный мир.", "ru", false},
 		{"中国和俄罗斯将共同推动多极化世界。", "zh", false},
 	}

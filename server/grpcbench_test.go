@@ -5,6 +5,7 @@ import (
 	"net"
 	"testing"
 
+	"github.com/stanceproject/stance"
 	"github.com/stanceproject/stance/dataset"
 	"github.com/stanceproject/stance/engine"
 	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
@@ -30,6 +31,10 @@ func benchLoopback(b *testing.B) benchConn {
 	}
 	eng, err := engine.New(m, engine.Config{})
 	if err != nil {
+		b.Fatal(err)
+	}
+	// Wait for the language detector's background loading.
+	if _, err := eng.ClassifyOne(stance.Request{Text: "Le ministre a dit que la Chine restera neutre dans ce conflit."}); err != nil {
 		b.Fatal(err)
 	}
 	srv := server.New(eng, server.Config{})
