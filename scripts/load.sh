@@ -10,6 +10,7 @@ ADDR=${ADDR:-127.0.0.1:50077}
 DURATION=${DURATION:-10s}
 CONCURRENCY=${CONCURRENCY:-32}
 CONNECTIONS=${CONNECTIONS:-4}
+GHZ_CPUS=${GHZ_CPUS:-1}
 TEXT=${TEXT:-In the face of unilateral actions and hegemony, the two countries should deepen strategic cooperation and make global governance fairer, the spokesperson said.}
 
 mkdir -p bin
@@ -22,8 +23,14 @@ trap 'kill $pid 2>/dev/null; rm -f "$log"' EXIT
 for _ in $(seq 100); do grep -q 'msg=serving' "$log" && break; sleep 0.1; done
 grep -o 'startup=[^ ]*' "$log" | sed 's/^/stanced /'
 
+# cpu prints the server's user+system CPU time so far, in clock ticks.
+cpu() { awk '{ print $14 + $15 }' "/proc/$pid/stat"; }
+tick=$(getconf CLK_TCK)
+
 run() { # name, method, data
-	bin/ghz --insecure -c "$CONCURRENCY" --connections "$CONNECTIONS" -z "$DURATION" \
+	local before
+	before=$(cpu)
+	bin/ghz --insecure --cpus "$GHZ_CPUS" -c "$CONCURRENCY" --connections "$CONNECTIONS" -z "$DURATION" \
 		--call "$2" -d "$3" "$ADDR" >"$log.$1"
 	awk -v name="$1" '
 		/Requests\/sec:/ { qps = $2 }
@@ -33,6 +40,8 @@ run() { # name, method, data
 		codes && NF { errs = errs $0 "; " }
 		END { printf "%-9s %10.0f QPS  p50 %-10s p99 %-10s %s\n", name, qps, p50, p99, errs; print qps > "/dev/stderr" }
 	' "$log.$1" 2>"$log.$1.qps"
+	awk -v name="$1" -v used="$(($(cpu) - before))" -v tick="$tick" -v total="$(grep -o 'Count:[^0-9]*[0-9]*' "$log.$1" | grep -o '[0-9]*$')" \
+		'BEGIN { printf "%-9s server CPU %.1f µs per call\n", name, used / tick / total * 1e6 }'
 	rm -f "$log.$1"
 }
 run health grpc.health.v1.Health.Check '{"service":""}'
