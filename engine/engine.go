@@ -6,6 +6,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"strings"
 	"sync"
@@ -69,7 +70,10 @@ type Engine struct {
 	cfg   Config
 	model atomic.Pointer[linear.Model]
 	lang  *langid.Detector
-	split *segment.Splitter
+	// split returns the sentence splitter, which loads in the background:
+	// its Punkt parameters take a few tens of milliseconds that a server's
+	// start-up need not wait for.
+	split func() (*segment.Splitter, error)
 }
 
 var _ stance.Classifier = (*Engine)(nil)
@@ -77,11 +81,17 @@ var _ stance.Classifier = (*Engine)(nil)
 // New returns an engine serving m.
 func New(m *linear.Model, cfg Config) (*Engine, error) {
 	cfg.defaults()
-	split, err := segment.New()
-	if err != nil {
-		return nil, err
-	}
-	e := &Engine{cfg: cfg, lang: langid.New(), split: split}
+	split := make(chan struct{})
+	var splitter *segment.Splitter
+	var splitErr error
+	go func() {
+		splitter, splitErr = segment.New()
+		close(split)
+	}()
+	e := &Engine{cfg: cfg, lang: langid.New(), split: func() (*segment.Splitter, error) {
+		<-split
+		return splitter, splitErr
+	}}
 	e.model.Store(m)
 	return e, nil
 }
@@ -255,7 +265,11 @@ func (e *Engine) ClassifyDocument(ctx context.Context, text, target string, expl
 	if err := m.CheckTarget(target); err != nil {
 		return stance.Document{}, err
 	}
-	spans := e.split.Split(text)
+	splitter, err := e.split()
+	if err != nil {
+		return stance.Document{}, fmt.Errorf("sentence splitter: %w", err)
+	}
+	spans := splitter.Split(text)
 	if len(spans) > e.cfg.MaxDocumentSentences {
 		return stance.Document{}, stance.Errorf(stance.EInvalid, "document has %d sentences; the limit is %d (--max-document-sentences)", len(spans), e.cfg.MaxDocumentSentences)
 	}

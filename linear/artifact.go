@@ -186,11 +186,20 @@ func Load(fsys fs.FS) (*Model, error) {
 		}
 		files[name] = data
 	}
-	tok, err := tokenize.Load(files[TokenizerFile])
-	if err != nil {
-		return nil, err // tokenize's errors name tokenizer.json
-	}
+	// The tokenizer parses while the weights decode: each is about half of
+	// the loading time.
+	var tok *tokenize.Tokenizer
+	var tokErr error
+	parsed := make(chan struct{})
+	go func() {
+		tok, tokErr = tokenize.Load(files[TokenizerFile])
+		close(parsed)
+	}()
 	weights, bias, err := decodeWeights(files[WeightsFile], man.Features.Dim, len(man.Labels))
+	<-parsed
+	if tokErr != nil {
+		return nil, tokErr // tokenize's errors name tokenizer.json
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", WeightsFile, err)
 	}
