@@ -228,9 +228,6 @@ func (s *Stream) Recv() (stance.Result, error) {
 	return fromProtoItem(resp.GetItem()), nil
 }
 
-// Encoding is the unit of document offsets.
-type Encoding = stancev1.EncodingType
-
 // ClassifyDocument splits and classifies a document; offsets of the result
 // are UTF-8 bytes.
 func (c *Client) ClassifyDocument(ctx context.Context, text, target string, explain bool) (stance.Document, error) {
