@@ -5,7 +5,7 @@ GO        ?= go
 BUF       := $(GO) tool -modfile=tools/buf/go.mod buf
 TOOL      := $(GO) tool -modfile=tools/go.mod
 # Training data time stamps the model, so retraining is reproducible.
-export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct -- data 2>/dev/null || echo 0)
+export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct -- data/train.jsonl data/dev.jsonl data/labels.json 2>/dev/null || echo 0)
 
 .PHONY: help
 help: ## list the targets
