@@ -14,9 +14,9 @@ trap 'rm -rf "$work"' EXIT
 
 go build -o "$work/" ./cmd/stancectl
 # The same training data in fastText's format: __label__ prefixes, one line a sentence.
-go run ./scripts/fasttextdata data/train.jsonl >"$work/train.txt"
+go run ./scripts/corpusfmt data/train.jsonl >"$work/train.txt"
 # N sentences: the corpus's sentences, repeated.
-go run ./scripts/fasttextdata -text data/train.jsonl data/dev.jsonl >"$work/corpus.txt"
+go run ./scripts/corpusfmt -format text data/train.jsonl data/dev.jsonl >"$work/corpus.txt"
 : >"$work/bulk.txt"
 while [ "$(wc -l <"$work/bulk.txt")" -lt "$N" ]; do cat "$work/corpus.txt" >>"$work/bulk.txt"; done
 head -n "$N" "$work/bulk.txt" >"$work/in.txt"

@@ -46,6 +46,15 @@ run() { # name, method, data
 }
 run health grpc.health.v1.Health.Check '{"service":""}'
 run classify stance.v1.StanceService.Classify "{\"text\":\"$TEXT\"}"
+# ClassifyBatch of 100 dev sentences: the server's CPU per sentence gives
+# its capacity, whatever the load generator costs on the same cores.
+go run ./scripts/corpusfmt -format batch -n 100 data/dev.jsonl >"$log.batchdata"
+before=$(cpu)
+bin/ghz --insecure --cpus "$GHZ_CPUS" -c 4 --connections 2 -z "$DURATION" --call stance.v1.StanceService.ClassifyBatch -D "$log.batchdata" "$ADDR" >"$log.batch"
+calls=$(grep -o 'Count:[^0-9]*[0-9]*' "$log.batch" | grep -o '[0-9]*$')
+awk -v used="$(($(cpu) - before))" -v tick="$tick" -v n="$((calls * 100))" -v cores="$(nproc)" \
+	'BEGIN { us = used / tick / n * 1e6; printf "batch     server CPU %.1f µs per sentence: %.0f sentences/s on %d cores\n", us, cores * 1e6 / us, cores }'
+rm -f "$log.batch" "$log.batchdata"
 awk -v h="$(cat "$log.health.qps")" -v c="$(cat "$log.classify.qps")" 'BEGIN { printf "Classify/health QPS ratio %.2f\n", c / h }'
 grep VmHWM "/proc/$pid/status" | awk '{ printf "stanced peak RSS %.0f MB\n", $2 / 1024 }'
 rm -f "$log".*.qps
