@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -293,31 +294,57 @@ func (t *Tokenizer) reference(text string) (ids []int32, words []int, err error)
 	return ids, enc.Words, nil
 }
 
-// wordCache maps words to their pieces. It holds at most max words; when
-// full it is emptied, which keeps memory bounded at the cost of a brief
-// refill — cheaper than LRU bookkeeping on every hit of a Zipfian stream.
+// wordCache maps words to their pieces, bounded to max words. Readers see
+// an immutable snapshot through an atomic pointer, so the common hit costs
+// one map lookup and no lock that cores would contend for; new words go to
+// a small locked map that is merged into a fresh snapshot once it fills.
+// When the snapshot would exceed max it starts again empty, which keeps
+// memory bounded at the cost of a brief refill — cheaper than LRU
+// bookkeeping on every hit of a Zipfian stream.
 type wordCache struct {
-	mu  sync.RWMutex // guards m
-	m   map[string][]int32
-	max int
+	snap    atomic.Pointer[map[string][]int32]
+	mu      sync.Mutex // guards pending
+	pending map[string][]int32
+	max     int
 }
 
+// pendingWords is how many new words wait before a snapshot is rebuilt.
+const pendingWords = 256
+
 func newWordCache(max int) *wordCache {
-	return &wordCache{m: make(map[string][]int32), max: max}
+	c := &wordCache{pending: make(map[string][]int32), max: max}
+	empty := make(map[string][]int32)
+	c.snap.Store(&empty)
+	return c
 }
 
 func (c *wordCache) get(word []byte) ([]int32, bool) {
-	c.mu.RLock()
-	p, ok := c.m[string(word)] // no allocation: the compiler converts in place
-	c.mu.RUnlock()
+	if p, ok := (*c.snap.Load())[string(word)]; ok { // no allocation: the compiler converts in place
+		return p, true
+	}
+	c.mu.Lock()
+	p, ok := c.pending[string(word)]
+	c.mu.Unlock()
 	return p, ok
 }
 
 func (c *wordCache) put(word string, pieces []int32) {
 	c.mu.Lock()
-	if len(c.m) >= c.max {
-		clear(c.m)
+	defer c.mu.Unlock()
+	c.pending[word] = pieces
+	if len(c.pending) < pendingWords {
+		return
 	}
-	c.m[word] = pieces
-	c.mu.Unlock()
+	old := *c.snap.Load()
+	next := make(map[string][]int32, len(old)+len(c.pending))
+	if len(old)+len(c.pending) <= c.max {
+		for k, v := range old {
+			next[k] = v
+		}
+	}
+	for k, v := range c.pending {
+		next[k] = v
+	}
+	c.snap.Store(&next)
+	clear(c.pending)
 }
