@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,6 +20,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/stanceproject/stance/client"
+	"github.com/stanceproject/stance/internal/syncbuf"
 	"github.com/stanceproject/stance/internal/testmodel"
 	"github.com/stanceproject/stance/linear"
 	"github.com/stanceproject/stance/server"
@@ -118,34 +118,15 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// syncBuffer is a bytes.Buffer that a process's output goroutines may
-// write to while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex // guards b
-	b  bytes.Buffer
-}
+// procLog is a process's output, written by its output goroutines while
+// the test reads it.
+type procLog struct{ syncbuf.Buffer }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// Count returns how many times substr occurs in the buffer.
-func (s *syncBuffer) Count(substr string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return bytes.Count(s.b.Bytes(), []byte(substr))
-}
+// Count returns how many times substr occurs in the log.
+func (s *procLog) Count(substr string) int { return strings.Count(s.String(), substr) }
 
 // tail returns the last n lines of the buffer.
-func (s *syncBuffer) tail(n int) string {
+func (s *procLog) tail(n int) string {
 	lines := strings.Split(strings.TrimRight(s.String(), "\n"), "\n")
 	if len(lines) > n {
 		lines = append([]string{fmt.Sprintf("[… %d lines]", len(lines)-n)}, lines[len(lines)-n:]...)
@@ -157,7 +138,7 @@ func (s *syncBuffer) tail(n int) string {
 type proc struct {
 	addr string
 	cmd  *exec.Cmd
-	log  *syncBuffer // stdout and stderr
+	log  *procLog // stdout and stderr
 	done chan struct{}
 	err  error // the result of Wait; read it only after done is closed
 }
@@ -166,7 +147,7 @@ type proc struct {
 // that kills it. It does not wait for readiness.
 func startStanced(t *testing.T, addr string, args ...string) *proc {
 	t.Helper()
-	p := &proc{addr: addr, log: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{addr: addr, log: &procLog{}, done: make(chan struct{})}
 	p.cmd = exec.Command(stancedBin(t), append([]string{"--addr", addr}, args...)...)
 	p.cmd.Env = cleanEnv()
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -30,6 +29,7 @@ import (
 
 	"github.com/stanceproject/stance/engine"
 	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
+	"github.com/stanceproject/stance/internal/syncbuf"
 	"github.com/stanceproject/stance/internal/testmodel"
 	"github.com/stanceproject/stance/linear"
 	"github.com/stanceproject/stance/models"
@@ -850,31 +850,13 @@ func TestReflection(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex // guards b
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestPanicRecovery makes an extra innermost interceptor panic and checks
 // that the client gets a fixed INTERNAL, the log gets the detail, the
 // panic is counted and the server goes on serving.
 func TestPanicRecovery(t *testing.T) {
 	t.Parallel()
 	const secret = "secret panic detail"
-	var log syncBuffer
+	var log syncbuf.Buffer
 	env := newEnv(t, plainModel(t), envOptions{
 		log: &log,
 		opts: []grpc.ServerOption{grpc.ChainUnaryInterceptor(func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {

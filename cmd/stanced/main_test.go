@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -26,6 +25,7 @@ import (
 	"github.com/stanceproject/stance"
 	"github.com/stanceproject/stance/client"
 	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
+	"github.com/stanceproject/stance/internal/syncbuf"
 	"github.com/stanceproject/stance/internal/testmodel"
 	"github.com/stanceproject/stance/linear"
 	"github.com/stanceproject/stance/models"
@@ -61,29 +61,10 @@ func modelDir(t *testing.T) (*linear.Model, string) {
 	return m, dir
 }
 
-// syncBuffer is a bytes.Buffer that run's goroutines may write to while
-// the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex // guards b
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // daemon is a run call serving on a loopback port.
 type daemon struct {
 	addr string
-	log  *syncBuffer
+	log  *syncbuf.Buffer
 	// stop cancels run's context and returns run's result and how long it
 	// took to return.
 	stop func() (error, time.Duration)
@@ -96,7 +77,7 @@ func startDaemon(t *testing.T, args ...string) *daemon {
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan net.Addr, 1)
 	errc := make(chan error, 1)
-	log := &syncBuffer{}
+	log := &syncbuf.Buffer{}
 	args = append([]string{"--addr", "127.0.0.1:0", "--grace-period", grace.String()}, args...)
 	go func() { errc <- run(ctx, args, log, ready) }()
 	var addr net.Addr
@@ -368,7 +349,7 @@ func TestRunArgs(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var out syncBuffer
+			var out syncbuf.Buffer
 			ready := make(chan net.Addr, 1)
 			err := run(rpcContext(t), tt.args, &out, ready)
 			if err == nil {
@@ -400,7 +381,7 @@ func TestRunEnvErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.env, func(t *testing.T) {
 			t.Setenv(tt.env, tt.value)
-			err := run(rpcContext(t), nil, &syncBuffer{}, nil)
+			err := run(rpcContext(t), nil, &syncbuf.Buffer{}, nil)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("run with %s=%q = %v, want an error containing %q", tt.env, tt.value, err, tt.want)
 			}
