@@ -5,13 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stanceproject/stance/internal/testmodel"
 )
 
 // cmdTimeout bounds every run of the command in the tests.
@@ -134,20 +135,6 @@ var (
 		"Vietnam", "Argentina", "Nigeria", "Malaysia", "Ethiopia", "Turkey", "Iran", "Pakistan", "Algeria", "Cuba",
 		"Bolivia", "Laos"}
 	devSubjects = []string{"Ghana", "Peru", "Chile", "Senegal", "Nepal", "Angola", "Uruguay", "Mongolia"}
-	templates   = map[string][]string{
-		"pro_multipolarity": {
-			"%s said that a multipolar world is taking shape and that the Global South should have a greater voice in global governance.",
-			"The rise of %s and the BRICS is a welcome step towards a multipolar world order and the democratisation of international relations.",
-		},
-		"anti_unilateralism": {
-			"%s said that it opposes unilateral sanctions and the hegemony of one country, which are against international law.",
-			"The minister from %s condemned unilateral sanctions, long-arm jurisdiction and the hegemonic bullying of a single power.",
-		},
-		"none": {
-			"The delegation from %s arrived in the capital on Monday and the talks will begin on Tuesday.",
-			"The trade fair in %s will open next week with more than two hundred exhibitors from the region.",
-		},
-	}
 	synthLabels = []string{"pro_multipolarity", "anti_unilateralism", "none"}
 )
 
@@ -155,12 +142,10 @@ var (
 // appended as given.
 func synthJSONL(subjects []string, extra ...string) []byte {
 	var b bytes.Buffer
-	for _, label := range synthLabels {
-		for i, s := range subjects {
-			line, _ := json.Marshal(map[string]any{"text": fmt.Sprintf(templates[label][i%2], s), "labels": []string{label}})
-			b.Write(line)
-			b.WriteByte('\n')
-		}
+	for _, x := range testmodel.Sentences(subjects) {
+		line, _ := json.Marshal(map[string]any{"text": x.Text, "labels": x.Labels})
+		b.Write(line)
+		b.WriteByte('\n')
 	}
 	for _, e := range extra {
 		b.WriteString(e)

@@ -32,7 +32,17 @@ var Labels = []linear.LabelEntry{
 // carrying two labels, so that a model trained on them is multi-label with
 // tuned thresholds.
 func Examples() []linear.Example {
-	subjects := []string{"China", "Brazil", "India", "South Africa", "Indonesia", "Egypt", "Kenya", "Mexico", "Vietnam", "Argentina", "Nigeria", "Malaysia", "Ethiopia"}
+	out := Sentences([]string{"China", "Brazil", "India", "South Africa", "Indonesia", "Egypt", "Kenya", "Mexico", "Vietnam", "Argentina", "Nigeria", "Malaysia", "Ethiopia"})
+	return append(out,
+		linear.Example{Text: "Peru welcomed a multipolar world and said it opposes unilateral sanctions and hegemony.", Labels: []string{"pro_multipolarity", "anti_unilateralism"}},
+		linear.Example{Text: "Chile said that the Global South should have a greater voice and condemned the hegemony of one country.", Labels: []string{"pro_multipolarity", "anti_unilateralism"}},
+	)
+}
+
+// Sentences returns one single-label sentence per subject for each of
+// pro_multipolarity, anti_unilateralism and none, in that order, from two
+// templates per label that alternate by subject.
+func Sentences(subjects []string) []linear.Example {
 	templates := map[string][]string{
 		"pro_multipolarity": {
 			"%s said that a multipolar world is taking shape and that the Global South should have a greater voice in global governance.",
@@ -53,10 +63,7 @@ func Examples() []linear.Example {
 			out = append(out, linear.Example{Text: fmt.Sprintf(templates[label][i%2], s), Labels: []string{label}})
 		}
 	}
-	return append(out,
-		linear.Example{Text: "Peru welcomed a multipolar world and said it opposes unilateral sanctions and hegemony.", Labels: []string{"pro_multipolarity", "anti_unilateralism"}},
-		linear.Example{Text: "Chile said that the Global South should have a greater voice and condemned the hegemony of one country.", Labels: []string{"pro_multipolarity", "anti_unilateralism"}},
-	)
+	return out
 }
 
 // TargetExamples returns sentences about the targets "NATO" and "BRICS"
