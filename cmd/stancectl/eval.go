@@ -293,7 +293,7 @@ func sameSet(a, b []string) bool {
 }
 
 // evaluateModel scores a freshly trained model on examples in process.
-func evaluateModel(ctx context.Context, m *linear.Model, exs []linear.Example, opt eval.Options) (*eval.Report, error) {
+func evaluateModel(ctx context.Context, m *linear.Model, exs []dataset.Example, opt eval.Options) (*eval.Report, error) {
 	eng, err := engine.New(m, engine.Config{})
 	if err != nil {
 		return nil, err
@@ -306,16 +306,9 @@ func evaluateModel(ctx context.Context, m *linear.Model, exs []linear.Example, o
 	if err != nil {
 		return nil, err
 	}
-	items := make([]eval.Item, len(exs))
-	for i, x := range exs {
-		if results[i].Err != nil {
-			return nil, fmt.Errorf("dev example %d: %w", i+1, results[i].Err)
-		}
-		it := eval.Item{Gold: x.Labels, Pred: results[i].Labels, Top: results[i].Top, Target: x.Target, Scores: map[string]float64{}}
-		for _, s := range results[i].Scores {
-			it.Scores[s.Label] = s.Score
-		}
-		items[i] = it
+	items, err := evalItems(exs, results)
+	if err != nil {
+		return nil, err
 	}
 	opt.Labels = m.Labels()
 	return eval.Compute(items, opt)
@@ -371,7 +364,7 @@ func (e env) crossValidate(ctx context.Context, exs []dataset.Example, k int, se
 			return err
 		}
 		feat = m.Manifest().Features // training turns on target crossing for target data
-		rep, err := evaluateModel(ctx, m, toLinear(test), eval.Options{Bootstrap: -1})
+		rep, err := evaluateModel(ctx, m, test, eval.Options{Bootstrap: -1})
 		if err != nil {
 			return err
 		}

@@ -85,7 +85,7 @@ func (e env) train(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var dev []linear.Example
+	var dev []dataset.Example
 	if *devFile != "" {
 		if dev, err = e.readExamples(*devFile, opt, "dev", cfg.Data); err != nil {
 			return err
@@ -94,7 +94,7 @@ func (e env) train(ctx context.Context, args []string) error {
 	bar := newProgress(e.stderr, *quiet, "training")
 	cfg.Progress = bar.set
 	start := time.Now()
-	m, err := linear.Train(train, dev, cfg)
+	m, err := linear.Train(toLinear(train), toLinear(dev), cfg)
 	bar.done()
 	if err != nil {
 		return err
@@ -121,7 +121,7 @@ func (e env) train(ctx context.Context, args []string) error {
 }
 
 // readExamples reads a data file for training and records it in refs.
-func (e env) readExamples(path string, opt dataset.Options, role string, refs map[string]linear.DataRef) ([]linear.Example, error) {
+func (e env) readExamples(path string, opt dataset.Options, role string, refs map[string]linear.DataRef) ([]dataset.Example, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -135,11 +135,7 @@ func (e env) readExamples(path string, opt dataset.Options, role string, refs ma
 	}
 	sum := sha256.Sum256(raw)
 	refs[role] = linear.DataRef{File: filepath.ToSlash(path), SHA256: hex.EncodeToString(sum[:]), Examples: len(exs)}
-	out := make([]linear.Example, len(exs))
-	for i, x := range exs {
-		out[i] = linear.Example{Text: x.Text, Target: x.Target, Labels: x.Labels}
-	}
-	return out, nil
+	return exs, nil
 }
 
 func (e env) tokenizer(args []string) error {
