@@ -68,10 +68,12 @@ type DataRef struct {
 
 // Hyperparameters records how a model was trained.
 type Hyperparameters struct {
-	L2            float64 `json:"l2"`
-	MaxIterations int     `json:"max_iterations"`
-	Seed          uint64  `json:"seed"`
-	CVFolds       int     `json:"cv_folds,omitempty"`
+	L2 float64 `json:"l2"`
+	// Solver names the optimiser, so a model tells how it was fitted.
+	Solver        string `json:"solver,omitempty"`
+	MaxIterations int    `json:"max_iterations"`
+	Seed          uint64 `json:"seed"`
+	CVFolds       int    `json:"cv_folds,omitempty"`
 	// Grid lists the settings cross-validation compared, with their scores.
 	Grid []GridPoint `json:"grid,omitempty"`
 	// Thresholds says where the thresholds came from: "dev" or "cv".
