@@ -73,7 +73,7 @@ fuzz: ## run every fuzz target for FUZZTIME each
 BENCHCOUNT ?= 6
 .PHONY: bench
 bench: ## run the benchmarks BENCHCOUNT times, benchstat-ready, and summarise them
-	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./tokenize ./linear ./engine ./server | tee bench.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./tokenize ./langid ./linear ./engine ./server | tee bench.txt
 	$(TOOL) benchstat bench.txt
 
 .PHONY: load

@@ -24,6 +24,16 @@ func TestDetect(t *testing.T) {
 		{"Het is de vraag of de regering over de sancties kan beslissen.", "nl", false},
 		{"Министр заявил, что Россия и Китай выступают за многополярный мир.", "ru", false},
 		{"中国和俄罗斯将共同推动多极化世界。", "zh", false},
+		// Terse factual English takes the fast path on shared words alone ...
+		{"The delegation was received at the ministry on Tuesday by a deputy minister.", "en", true},
+		{"Talks resumed in Geneva on 4 March, after a pause of more than a year.", "en", true},
+		// ... which foreign sentences with English-looking words do not.
+		{"Was kann Europa in dieser Lage tun, fragte er am Montag.", "de", false},
+		{"Wat is er over het akkoord bekend, en wat kan het parlement doen?", "nl", false},
+		{"Menteri itu akan hadir di forum pada bulan Mei.", "id", false},
+		{"Bakan bu konuda bir açıklama yaptı.", "tr", false},
+		{"To jest plan na cały rok, powiedział minister.", "pl", false},
+		{"Il ministro è in viaggio a Roma per il vertice.", "it", false},
 	}
 	for _, c := range cases {
 		if got := plainEnglish(c.text); got != c.fast {
@@ -36,7 +46,8 @@ func TestDetect(t *testing.T) {
 }
 
 // TestFastPathCoverage measures how much of the corpus the fast path
-// answers: it must stay the common case, or the service slows tenfold.
+// answers: lingua costs thirty times a classification, so even a few
+// percent of the corpus going to it would cost more than all the rest.
 func TestFastPathCoverage(t *testing.T) {
 	exs, _, err := dataset.ReadFile("../data/dev.jsonl", dataset.Options{})
 	if err != nil {
@@ -53,10 +64,22 @@ func TestFastPathCoverage(t *testing.T) {
 		}
 	}
 	t.Logf("fast path %d of %d, detected English %d", fast, len(exs), english)
-	if fast*10 < len(exs)*9 {
-		t.Errorf("fast path answers %d of %d sentences, want at least 90%%", fast, len(exs))
+	if fast*100 < len(exs)*99 {
+		t.Errorf("fast path answers %d of %d sentences, want at least 99%%", fast, len(exs))
 	}
 	if english != len(exs) {
 		t.Errorf("%d of %d English sentences detected as English", english, len(exs))
+	}
+}
+
+// BenchmarkDetect is the fast path on a typical sentence of wire copy.
+func BenchmarkDetect(b *testing.B) {
+	d := New()
+	const text = "In the face of unilateral actions and hegemony, the two countries should deepen strategic cooperation and make global governance fairer, the spokesperson said."
+	b.ReportAllocs()
+	for b.Loop() {
+		if d.Detect(text).Code != "en" {
+			b.Fatal("not English")
+		}
 	}
 }
