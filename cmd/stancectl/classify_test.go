@@ -306,16 +306,17 @@ func TestInfoTable(t *testing.T) {
 func TestUsage(t *testing.T) {
 	t.Parallel()
 	_, stderr, err := cli(t, "")
-	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(stderr, "Usage:") {
-		t.Errorf("no arguments: err = %v, stderr = %q; want flag.ErrHelp and the usage", err, stderr)
+	var code exitCode
+	if !errors.As(err, &code) || code != 2 || !strings.Contains(stderr, "Usage:") {
+		t.Errorf("no arguments: err = %v, stderr = %q; want exit status 2 and the usage", err, stderr)
 	}
 	stdout, _, err := cli(t, "", "help")
 	if err != nil || !strings.Contains(stdout, "stancectl classify") {
 		t.Errorf("help: err = %v, stdout = %q; want nil and the usage", err, stdout)
 	}
 	_, stderr, err = cli(t, "", "classify", "-h")
-	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(stderr, "-local") {
-		t.Errorf("classify -h: err = %v, stderr = %q; want flag.ErrHelp and the flags", err, stderr)
+	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(stderr, "\n  --local") {
+		t.Errorf("classify -h: err = %v, stderr = %q; want flag.ErrHelp and the flags, spelled --flag", err, stderr)
 	}
 	if _, _, err := cli(t, "", "classify", "--no-such-flag"); err == nil {
 		t.Error("classify --no-such-flag returned nil")

@@ -11,9 +11,11 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/stanceproject/stance/internal/usage"
 )
 
-const usage = `stancectl — stance classification from the command line
+const usageText = `stancectl — stance classification from the command line
 
 Usage:
   stancectl classify [flags] [TEXT...]   classify texts (arguments, --file, or stdin lines)
@@ -37,9 +39,10 @@ func main() {
 		if errors.As(err, &ec) {
 			os.Exit(int(ec))
 		}
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "stancectl:", err)
+		if errors.Is(err, flag.ErrHelp) { // --help asked for the usage: not an error
+			os.Exit(0)
 		}
+		fmt.Fprintln(os.Stderr, "stancectl:", err)
 		os.Exit(2)
 	}
 }
@@ -58,8 +61,8 @@ type env struct {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	e := env{stdin: stdin, stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return flag.ErrHelp
+		fmt.Fprint(stderr, usageText)
+		return exitCode(2)
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
@@ -81,10 +84,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "tokenizer":
 		return e.tokenizer(rest)
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usageText)
 		return nil
 	}
-	fmt.Fprint(stderr, usage)
+	fmt.Fprint(stderr, usageText)
 	return fmt.Errorf("unknown command %q", cmd)
 }
 
@@ -94,7 +97,7 @@ func (e env) newFlags(name, synopsis string) *flag.FlagSet {
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(e.stderr, "Usage: stancectl %s\n\nFlags:\n", synopsis)
-		fs.PrintDefaults()
+		usage.Flags(e.stderr, fs)
 	}
 	return fs
 }

@@ -29,6 +29,7 @@ import (
 	"google.golang.org/grpc/credentials"
 
 	"github.com/stanceproject/stance/engine"
+	"github.com/stanceproject/stance/internal/usage"
 	"github.com/stanceproject/stance/linear"
 	"github.com/stanceproject/stance/models"
 	"github.com/stanceproject/stance/server"
@@ -38,9 +39,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stderr, nil); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "stanced:", err)
+		if errors.Is(err, flag.ErrHelp) { // --help asked for the usage: not an error
+			return
 		}
+		fmt.Fprintln(os.Stderr, "stanced:", err)
+		stop()
 		os.Exit(2)
 	}
 }
@@ -131,7 +134,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- net.
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: stanced [flags]\n\nServes the stance.v1 gRPC API with health (grpc.health.v1; readiness under %q) and reflection.\n\nFlags:\n", server.ServiceName)
-		fs.PrintDefaults()
+		usage.Flags(stderr, fs)
 	}
 	var c config
 	envErr := flags(fs, &c)

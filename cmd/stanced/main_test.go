@@ -339,7 +339,7 @@ func TestRunArgs(t *testing.T) {
 		want    []string // substrings of the error or the output
 	}{
 		{"help", []string{"--help"}, func(err error) bool { return errors.Is(err, flag.ErrHelp) },
-			[]string{"Usage: stanced", "-max-text-bytes", "STANCE_ADDR", "STANCE_MAX_TEXT_BYTES", "-grace-period", `readiness under "stance.v1.StanceService"`}},
+			[]string{"Usage: stanced", "\n  --max-text-bytes", "STANCE_ADDR", "STANCE_MAX_TEXT_BYTES", "\n  --grace-period", `readiness under "stance.v1.StanceService"`}},
 		{"unknown flag", []string{"--no-such-flag"}, nil, []string{"flag provided but not defined: -no-such-flag"}},
 		{"bad log level", []string{"--log-level", "loud"}, nil, []string{`--log-level "loud"`}},
 		{"bad log format", []string{"--log-format", "xml"}, nil, []string{`--log-format "xml": want text or json`}},
