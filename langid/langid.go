@@ -78,20 +78,21 @@ const (
 var wordClass = func() map[uint64]uint8 {
 	m := map[uint64]uint8{}
 	for class, words := range map[uint8]string{
-		strongWord: "the and that with said has have had its their would should could which who not are " +
-			"this these those from they them been were our his she after about into than also while when " +
+		strongWord: "the and that with said has have its their would should could which who not are " +
+			"this these those from they them been were our his she after about into than while when " +
 			"there two three did does told says any since along before under against between without " +
-			"through during because where then only such being other some most each both year many",
-		// "was" and "will" are German, "of" Dutch, "on" French, "to" Polish, ...
-		sharedWord: "a in of to is was for will it be at on as an or but we us he her by over more all can may",
+			"through during because where then only such being other some each both year many",
+		// "was", "will" and "also" are German, "of" and "had" Dutch, "on"
+		// French, "to" Polish, ...
+		sharedWord: "a in of to is was for will it be at on as an or but we us he her by over more all can may had also",
 		// Some are English too ("die", "pour", "I") or begin names ("de",
 		// "da", "al"): they only send a text to lingua.
-		foreignWord: "der die das und ist nicht ein eine einen dem den des mit sich auf auch wird sind zu von nach bei aus wie " +
-			"le la les et est une du dans pour que qui pas sur avec ne se il elle sont ont au aux " +
-			"el los las y del una por con para su al lo como pero sus " +
-			"os da do dos das com uma nao em um " +
-			"di che della per non gli nel alla " +
-			"het een en van niet zijn dat met op ook voor er te naar bij maar " +
+		foreignWord: "der die das und ist nicht ein eine einen dem den des mit sich auf auch wird sind zu von nach bei aus wie am im " +
+			"de un le la les et est une du dans par pour que qui pas sur avec ne se il elle sont ont au aux " +
+			"el es los las y del una por con para su al lo como pero sus " +
+			"e o os da dos das com uma nao em um " +
+			"di che della non gli nel alla " +
+			"het een en van niet zijn dat op ook voor er te naar bij maar " +
 			"i w z na sie nie jest ze " +
 			"ve bir bu ile icin " +
 			"dan yang ini itu dengan untuk dari tidak akan ke pada",
@@ -112,11 +113,10 @@ func packWord(w string) uint64 {
 }
 
 // plainEnglish reports whether text is Latin-script English by its
-// function words (up to eight letters): two distinct English-only ones, or one and two shared
-// with other languages, making a seventh of the words; or, for the terse
-// sentences of factual reporting, three distinct English function words of
-// either kind, an eighth of the words, and no function word of another
-// candidate language.
+// function words (of up to eight letters): two distinct English-only ones,
+// or one and two shared with other languages, making an eighth of the
+// words, and no function word of another candidate language. Shared words
+// alone never suffice: "Was will Moskau in Kiew erreichen?" has three.
 func plainEnglish(text string) bool {
 	var strong, shared distinctWords
 	hits, words, foreign := 0, 0, false
@@ -131,12 +131,13 @@ func plainEnglish(text string) bool {
 			continue
 		}
 		// A word: its ASCII letters are packed lower-case as they go.
-		j, ascii, key := i, true, uint64(0)
+		j, ascii, upper, key := i, true, true, uint64(0)
 		for j < len(text) {
 			if c := text[j]; c < utf8.RuneSelf {
 				if !isASCIILetter(c) {
 					break
 				}
+				upper = upper && c < 'a'
 				key = key<<8 | uint64(c|0x20) // sets the lower-case bit
 				j++
 				continue
@@ -152,7 +153,12 @@ func plainEnglish(text string) bool {
 			j += size
 		}
 		words++
-		if ascii && j-i <= 8 { // longer words would overflow the key
+		// Capitals ("UN", "US", "I", "E3") and parts of compounds
+		// ("de-risking", "Shangri-La") are not function words, nor are
+		// foreign ones capitalised ("Kim Jong Un", "La Paz"); longer words
+		// would overflow the key.
+		compound := j < len(text) && text[j] == '-' || i > 0 && text[i-1] == '-'
+		if ascii && !upper && !compound && j-i <= 8 {
 			switch wordClass[key] {
 			case strongWord:
 				hits++
@@ -161,15 +167,12 @@ func plainEnglish(text string) bool {
 				hits++
 				shared.add(key)
 			case foreignWord:
-				foreign = true
+				foreign = foreign || text[i] >= 'a'
 			}
 		}
 		i = j
 	}
-	if (strong.n >= 2 || strong.n >= 1 && shared.n >= 2) && hits*7 >= words {
-		return true
-	}
-	return !foreign && strong.n+shared.n >= 3 && hits*8 >= words
+	return !foreign && (strong.n >= 2 || strong.n >= 1 && shared.n >= 2) && hits*8 >= words
 }
 
 // distinctWords counts distinct packed words, up to three.

@@ -45,6 +45,64 @@ func TestDetect(t *testing.T) {
 	}
 }
 
+// foreign holds sentences in the other Latin-script candidates, many with
+// words that are also English ("was", "will", "in", "over", "had", "also",
+// "most", "the"): the fast path must leave every one to lingua.
+var foreign = []struct{ code, text string }{
+	{"de", "Was will Moskau in Kiew erreichen?"},
+	{"nl", "Rusland was in februari over de grens getrokken."},
+	{"nl", "Of Poetin in maart over vrede wil praten, is onduidelijk."},
+	{"fr", "On a attendu un an de plus."},
+	{"it", "Or, on a vu à Paris un accord de principe."},
+	{"it", "Tajani a Kiev: sostegno all'Ucraina in ogni sede."},
+	{"pl", "Premier to zapowiedział we wtorek, a opozycja protestuje."},
+	{"pl", "Ten most to duma miasta, a jego budowa trwała rok."},
+	{"de", "Laut The Economist ist die Lage in der Ukraine weiterhin ernst."},
+	{"fr", "Selon the Guardian, les négociations ont échoué à Genève."},
+	{"de", "Der Kanzler sagte, er habe mit dem Präsidenten über die Sanktionen gesprochen."},
+	{"de", "Das Treffen in Brüssel war also ein Erfolg für die Regierung."},
+	{"nl", "Hij had het akkoord al in maart getekend, zei de minister."},
+	{"nl", "De regering heeft gisteren een nieuw plan gepresenteerd."},
+	{"fr", "Le porte-parole a déclaré que la France restera aux côtés de l'Ukraine."},
+	{"es", "La ministra dijo que España apoya una paz justa y duradera."},
+	{"es", "El presidente habló con su homólogo chino sobre el comercio."},
+	{"pt", "O governo brasileiro defende uma ordem mundial multipolar, disse o ministro."},
+	{"pt", "A cúpula do BRICS terminou com uma declaração conjunta no Rio."},
+	{"it", "Il governo italiano ha confermato il sostegno a Kiev."},
+	{"it", "La Cina è un partner commerciale importante per l'Europa, ha detto il ministro."},
+	{"pl", "Rząd w Warszawie zapowiedział nowe sankcje wobec Rosji."},
+	{"pl", "Minister spraw zagranicznych spotkał się z ambasadorem w poniedziałek."},
+	{"tr", "Türkiye bu konuda tarafsız kalmaya devam edecek, dedi bakan."},
+	{"tr", "Dışişleri Bakanı, barış görüşmelerinin İstanbul'da yapılacağını açıkladı."},
+	{"id", "Pemerintah Indonesia akan tetap bersikap netral dalam konflik ini."},
+	{"id", "Menteri Luar Negeri mengatakan bahwa kerja sama dengan Cina sangat penting."},
+	{"de", "Die Bundesregierung will die Zusammenarbeit mit Indien ausbauen, hieß es in Berlin."},
+	{"de", "Wir werden die Ukraine so lange unterstützen, wie es nötig ist."},
+	{"fr", "Nous ne sommes pas neutres face à l'agression, a dit le président."},
+	{"es", "No es una guerra de Europa, sino una guerra contra Europa, afirmó el canciller."},
+	{"it", "Non siamo neutrali tra l'aggressore e l'aggredito."},
+	{"nl", "Het kabinet was het niet eens met de nieuwe sancties tegen Iran."},
+	{"de", "Die EU hat am Montag neue Sanktionen gegen Russland beschlossen."},
+	{"de", "Im Juni trafen sich die Außenminister der G7 in Italien."},
+	{"pt", "Lula disse que o mundo precisa de uma governança global mais justa."},
+	{"fr", "Le sommet des BRICS a réuni les dirigeants de onze pays à Kazan."},
+	{"pl", "Polska i Niemcy podpisały umowę o współpracy obronnej."},
+	{"id", "Kemlu RI menyatakan dukungan terhadap solusi dua negara."},
+	{"tr", "Putin ve Erdoğan telefonda Ukrayna'daki durumu görüştü."},
+}
+
+func TestFastPathLeavesForeignToLingua(t *testing.T) {
+	d := New()
+	for _, c := range foreign {
+		if plainEnglish(c.text) {
+			t.Errorf("plainEnglish(%q) = true", c.text)
+		}
+		if got := d.Detect(c.text); got.Code != c.code {
+			t.Errorf("Detect(%q) = %+v, want %s", c.text, got, c.code)
+		}
+	}
+}
+
 // TestFastPathCoverage measures how much of the corpus the fast path
 // answers: lingua costs thirty times a classification, so even a few
 // percent of the corpus going to it would cost more than all the rest.
