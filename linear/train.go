@@ -73,6 +73,11 @@ func Train(train, dev []Example, cfg TrainConfig) (*Model, error) {
 			return nil, fmt.Errorf("train: grid: %w", err)
 		}
 	}
+	for _, l2 := range cfg.L2 {
+		if !(l2 > 0) || math.IsInf(l2, 0) {
+			return nil, fmt.Errorf("train: l2 %g is not a positive finite number", l2)
+		}
+	}
 	tok, err := tokenize.Load(cfg.Tokenizer)
 	if err != nil {
 		return nil, fmt.Errorf("train: %w", err)

@@ -257,6 +257,8 @@ func TestTrainErrors(t *testing.T) {
 			edit:  func(c *linear.TrainConfig) { c.Grid = []linear.Features{{Dim: 1 << 10, WordNgrams: 4}} },
 			want:  "word_ngrams 4",
 		},
+		{name: "zero l2", train: good, edit: func(c *linear.TrainConfig) { c.L2 = []float64{1e-4, 0} }, want: "l2 0 is not a positive finite number"},
+		{name: "NaN l2", train: good, edit: func(c *linear.TrainConfig) { c.L2 = []float64{math.NaN()} }, want: "l2 NaN is not a positive finite number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -58,8 +59,8 @@ func (e env) train(ctx context.Context, args []string) error {
 	if *l2 != "" {
 		for _, f := range strings.Split(*l2, ",") {
 			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-			if err != nil || v <= 0 {
-				return fmt.Errorf("train: --l2: %q is not a positive number", f)
+			if err != nil || !(v > 0) || math.IsInf(v, 0) {
+				return fmt.Errorf("train: --l2: %q is not a positive finite number", f)
 			}
 			cfg.L2 = append(cfg.L2, v)
 		}

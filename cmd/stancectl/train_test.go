@@ -102,13 +102,18 @@ func TestTrainReproducible(t *testing.T) {
 
 func TestTrainUsage(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{
-		{"train", "--out", t.TempDir()},
-		{"train", "--train", "x.jsonl"},
-		{"train", "--train", "x.jsonl", "--out", t.TempDir(), "--l2", "-1"},
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "--out", t.TempDir()}, "--train and --out are required"},
+		{[]string{"train", "--train", "x.jsonl"}, "--train and --out are required"},
+		{[]string{"train", "--train", "x.jsonl", "--out", t.TempDir(), "--l2", "-1"}, `--l2: "-1" is not a positive finite number`},
+		{[]string{"train", "--train", "x.jsonl", "--out", t.TempDir(), "--l2", "1e-5,nan"}, `--l2: "nan" is not a positive finite number`},
+		{[]string{"train", "--train", "x.jsonl", "--out", t.TempDir(), "--l2", "inf"}, `--l2: "inf" is not a positive finite number`},
 	} {
-		if _, _, err := cli(t, "", args...); err == nil {
-			t.Errorf("stancectl %s returned nil", strings.Join(args, " "))
+		if _, _, err := cli(t, "", c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("stancectl %s: err = %v, want %q", strings.Join(c.args, " "), err, c.want)
 		}
 	}
 }
