@@ -4,7 +4,10 @@
 # Classify with the same settings, and print QPS, p50/p99 and the ratio,
 # with the server's start-up time and peak resident memory.
 set -euo pipefail
+# The bash time keyword reports a command's user and system CPU seconds;
+# fd 3 keeps the command's own stderr on the terminal, apart from them.
 TIMEFORMAT='%U %S'
+exec 3>&2
 cd "$(dirname "$0")/.."
 
 ADDR=${ADDR:-127.0.0.1:50077}
@@ -12,8 +15,14 @@ DURATION=${DURATION:-10s}
 CONCURRENCY=${CONCURRENCY:-32}
 CONNECTIONS=${CONNECTIONS:-4}
 GHZ_CPUS=${GHZ_CPUS:-1}
-PIN_SERVER=${PIN_SERVER-taskset -c 0}
-PIN_GHZ=${PIN_GHZ-taskset -c 1}
+# With two cores or more, the server and ghz get one each, so that each
+# one's share of its core shows which bounds the run.
+if [ "$(nproc)" -ge 2 ]; then
+	PIN_SERVER=${PIN_SERVER-taskset -c 0}
+	PIN_GHZ=${PIN_GHZ-taskset -c 1}
+else
+	PIN_SERVER=${PIN_SERVER-} PIN_GHZ=${PIN_GHZ-}
+fi
 TEXT=${TEXT:-In the face of unilateral actions and hegemony, the two countries should deepen strategic cooperation and make global governance fairer, the spokesperson said.}
 
 mkdir -p bin
@@ -22,7 +31,7 @@ go build -modfile=tools/ghz/go.mod -o bin/ github.com/bojand/ghz/cmd/ghz
 log=$(mktemp)
 $PIN_SERVER bin/stanced --addr "$ADDR" --log-level info >"$log" 2>&1 &
 pid=$!
-trap 'kill $pid 2>/dev/null; rm -f "$log"' EXIT
+trap 'kill $pid 2>/dev/null; rm -f "$log" "$log".*' EXIT
 for _ in $(seq 100); do grep -q 'msg=serving' "$log" && break; sleep 0.1; done
 grep -o 'startup=[^ ]*' "$log" | sed 's/^/stanced /'
 
@@ -35,7 +44,7 @@ run() { # name, method, data
 	before=$(cpu)
 	start=$(date +%s.%N)
 	{ time $PIN_GHZ bin/ghz --insecure --cpus "$GHZ_CPUS" -c "$CONCURRENCY" --connections "$CONNECTIONS" \
-		-z "$DURATION" --duration-stop wait --call "$2" -d "$3" "$ADDR" >"$log.$1"; } 2>"$log.$1.time"
+		-z "$DURATION" --duration-stop wait --call "$2" -d "$3" "$ADDR" >"$log.$1" 2>&3; } 2>"$log.$1.time"
 	awk -v name="$1" '
 		/Requests\/sec:/ { qps = $2 }
 		/ 50 % in/ { p50 = $4 " " $5 }
@@ -59,10 +68,10 @@ run classify stance.v1.StanceService.Classify "{\"text\":\"$TEXT\"}"
 # its capacity, whatever the load generator costs on the same cores.
 go run ./scripts/corpusfmt -format batch -n 100 data/dev.jsonl >"$log.batchdata"
 before=$(cpu)
-bin/ghz --insecure --cpus "$GHZ_CPUS" -c 4 --connections 2 -z "$DURATION" --call stance.v1.StanceService.ClassifyBatch -D "$log.batchdata" "$ADDR" >"$log.batch"
+$PIN_GHZ bin/ghz --insecure --cpus "$GHZ_CPUS" -c 4 --connections 2 -z "$DURATION" --duration-stop wait --call stance.v1.StanceService.ClassifyBatch -D "$log.batchdata" "$ADDR" >"$log.batch"
 calls=$(grep -o 'Count:[^0-9]*[0-9]*' "$log.batch" | grep -o '[0-9]*$')
 awk -v used="$(($(cpu) - before))" -v tick="$tick" -v n="$((calls * 100))" -v cores="$(nproc)" \
-	'BEGIN { us = used / tick / n * 1e6; printf "batch     server CPU %.1f µs per sentence: %.0f sentences/s on %d cores\n", us, cores * 1e6 / us, cores }'
+	'BEGIN { us = used / tick / n * 1e6; printf "batch     server CPU %.1f µs per sentence: %.0f sentences/s a core, %.0f on %d cores\n", us, 1e6 / us, cores * 1e6 / us, cores }'
 rm -f "$log.batch" "$log.batchdata"
 awk -v h="$(cat "$log.health.qps")" -v c="$(cat "$log.classify.qps")" -v hc="$(cat "$log.health.cpu")" -v cc="$(cat "$log.classify.cpu")" \
 	'BEGIN { printf "Classify/health QPS ratio %.2f; server CPU per call ratio %.2f\n", c / h, hc / cc }'
