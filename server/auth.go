@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -15,8 +17,11 @@ import (
 )
 
 // Auth checks bearer tokens. The zero value (no tokens) lets every call in.
+// The tokens of an Auth read from a file can be replaced while it serves
+// (Reload), so that a leaked token is revoked without a restart.
 type Auth struct {
-	tokens [][]byte
+	tokens atomic.Pointer[[][]byte]
+	path   string
 	// OpenReflection leaves server reflection callable without a token.
 	OpenReflection bool
 }
@@ -24,12 +29,34 @@ type Auth struct {
 // ReadTokens reads bearer tokens from a file: one token a line; blank lines
 // and lines starting with # are ignored.
 func ReadTokens(path string) (*Auth, error) {
+	a := &Auth{path: path}
+	if err := a.Reload(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Reload reads the token file again and, if it is valid, replaces the
+// tokens; otherwise the current ones stay and the error says why.
+func (a *Auth) Reload() error {
+	if a.path == "" {
+		return errors.New("auth: the tokens were not read from a file")
+	}
+	tokens, err := readTokens(a.path)
+	if err != nil {
+		return err
+	}
+	a.tokens.Store(&tokens)
+	return nil
+}
+
+func readTokens(path string) ([][]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	a := &Auth{}
+	var tokens [][]byte
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
@@ -39,23 +66,25 @@ func ReadTokens(path string) (*Auth, error) {
 		if strings.ContainsAny(line, " \t") {
 			return nil, fmt.Errorf("%s:%d: a token may not contain spaces", path, n)
 		}
-		a.tokens = append(a.tokens, []byte(line))
+		tokens = append(tokens, []byte(line))
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if len(a.tokens) == 0 {
+	if len(tokens) == 0 {
 		return nil, fmt.Errorf("%s: no tokens", path)
 	}
-	return a, nil
+	return tokens, nil
 }
 
 // NewAuth returns an Auth accepting the given tokens.
 func NewAuth(tokens ...string) *Auth {
 	a := &Auth{}
+	var ts [][]byte
 	for _, t := range tokens {
-		a.tokens = append(a.tokens, []byte(t))
+		ts = append(ts, []byte(t))
 	}
+	a.tokens.Store(&ts)
 	return a
 }
 
@@ -69,7 +98,11 @@ func (a *Auth) open(method string) bool {
 }
 
 func (a *Auth) check(ctx context.Context, method string) error {
-	if len(a.tokens) == 0 || a.open(method) {
+	var tokens [][]byte
+	if p := a.tokens.Load(); p != nil {
+		tokens = *p
+	}
+	if len(tokens) == 0 || a.open(method) {
 		return nil
 	}
 	md, _ := metadata.FromIncomingContext(ctx)
@@ -84,7 +117,7 @@ func (a *Auth) check(ctx context.Context, method string) error {
 	// Compare against every token, so that the time taken does not tell
 	// which one (or how much of one) matched.
 	match := 0
-	for _, t := range a.tokens {
+	for _, t := range tokens {
 		match |= subtle.ConstantTimeCompare([]byte(got), t)
 	}
 	if match != 1 {

@@ -56,8 +56,8 @@ func TestReadTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(a.tokens) != 2 || string(a.tokens[0]) != "alpha" || string(a.tokens[1]) != "beta" {
-		t.Errorf("tokens = %q, want [alpha beta]", a.tokens)
+	if got := *a.tokens.Load(); len(got) != 2 || string(got[0]) != "alpha" || string(got[1]) != "beta" {
+		t.Errorf("tokens = %q, want [alpha beta]", got)
 	}
 	for name, content := range map[string]string{"empty": "# nothing\n", "space": "two words\n"} {
 		p := filepath.Join(dir, name)
@@ -65,5 +65,45 @@ func TestReadTokens(t *testing.T) {
 		if _, err := ReadTokens(p); err == nil || !strings.Contains(err.Error(), p) {
 			t.Errorf("ReadTokens(%s) error = %v, want one naming the file", name, err)
 		}
+	}
+}
+
+// TestAuthReload rotates the tokens of a file: the new one gets in, the old
+// one no longer does, and a broken file changes nothing.
+func TestAuthReload(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens")
+	write := func(content string) {
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("old-token\n")
+	a, err := ReadTokens(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(token string) codes.Code {
+		ctx := metadata.NewIncomingContext(context.Background(), metadata.Pairs("authorization", "Bearer "+token))
+		return status.Code(a.check(ctx, "/stance.v1.StanceService/Classify"))
+	}
+	write("new-token\n")
+	if err := a.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if got := call("new-token"); got != codes.OK {
+		t.Errorf("new token after reload: %v, want OK", got)
+	}
+	if got := call("old-token"); got != codes.Unauthenticated {
+		t.Errorf("old token after reload: %v, want Unauthenticated", got)
+	}
+	write("# emptied by mistake\n")
+	if err := a.Reload(); err == nil || !strings.Contains(err.Error(), "no tokens") {
+		t.Errorf("reload of an empty file: %v, want an error saying so", err)
+	}
+	if got := call("new-token"); got != codes.OK {
+		t.Errorf("new token after a rejected reload: %v, want OK: a broken file must not lock everyone out", got)
+	}
+	if err := NewAuth("x").Reload(); err == nil {
+		t.Error("Reload of tokens given in code succeeded; want an error")
 	}
 }

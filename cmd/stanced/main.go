@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -107,10 +108,10 @@ func flags(fs *flag.FlagSet, c *config) error {
 	num(&c.maxDocBytes, "max-document-bytes", "STANCE_MAX_DOCUMENT_BYTES", engine.DefaultMaxDocumentBytes, "largest document of ClassifyDocument, in bytes")
 	num(&c.maxDocSent, "max-document-sentences", "STANCE_MAX_DOCUMENT_SENTENCES", engine.DefaultMaxDocumentSentences, "most sentences in one document")
 	num(&c.maxRecvBytes, "max-recv-bytes", "STANCE_MAX_RECV_BYTES", 0, "largest request message in bytes (default: room for the largest document or full batch, plus 1 MiB)")
-	str(&c.tlsCert, "tls-cert", "STANCE_TLS_CERT", "", "serve TLS with the certificate in `FILE` (PEM); needs --tls-key")
+	str(&c.tlsCert, "tls-cert", "STANCE_TLS_CERT", "", "serve TLS with the certificate in `FILE` (PEM); needs --tls-key; re-read on SIGHUP")
 	str(&c.tlsKey, "tls-key", "STANCE_TLS_KEY", "", "the private key `FILE` of --tls-cert (PEM)")
 	str(&c.clientCA, "client-ca", "STANCE_CLIENT_CA", "", "require client certificates signed by the CAs in `FILE` (mutual TLS)")
-	str(&c.tokens, "auth-tokens", "STANCE_AUTH_TOKENS", "", "require \"authorization: Bearer TOKEN\" with one of the tokens in `FILE` (one a line); health checks stay open")
+	str(&c.tokens, "auth-tokens", "STANCE_AUTH_TOKENS", "", "require \"authorization: Bearer TOKEN\" with one of the tokens in `FILE` (one a line, re-read on SIGHUP); health checks stay open")
 	boolean(&c.openReflection, "open-reflection", "STANCE_OPEN_REFLECTION", false, "with --auth-tokens: leave server reflection callable without a token")
 	boolean(&c.watch, "watch", "STANCE_WATCH", false, "with --model: reload when the model directory's manifest changes (checked every 2s); SIGHUP always reloads")
 	num(&c.maxStreams, "max-concurrent-streams", "STANCE_MAX_CONCURRENT_STREAMS", 1000, "most concurrent calls and streams on one connection")
@@ -174,7 +175,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- net.
 		}
 		gcfg.Auth.OpenReflection = c.openReflection
 	}
-	creds, err := tlsCredentials(c.tlsCert, c.tlsKey, c.clientCA)
+	creds, tlsFiles, err := tlsCredentials(c.tlsCert, c.tlsKey, c.clientCA)
 	if err != nil {
 		return err
 	}
@@ -212,7 +213,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- net.
 		ready <- lis.Addr()
 	}
 
-	go reloadLoop(ctx, srv, c, log, hup, stamp)
+	go reloadLoop(ctx, srv, c, log, hup, stamp, func() { reloadCredentials(log, tlsFiles, gcfg.Auth, c.tokens) })
 	select {
 	case err := <-serveErr:
 		return err
@@ -248,43 +249,85 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
-// tlsCredentials returns server TLS credentials, or nil for plaintext.
-func tlsCredentials(certFile, keyFile, clientCA string) (credentials.TransportCredentials, error) {
+// tlsFiles holds the server's certificate, key and client CAs. They are
+// read again on SIGHUP, so that certificates rotate without a restart:
+// each handshake takes the configuration current at the time.
+type tlsFiles struct {
+	cert, key, clientCA string
+	cfg                 atomic.Pointer[tls.Config]
+}
+
+// tlsCredentials returns server TLS credentials and their files, or nils
+// for plaintext.
+func tlsCredentials(certFile, keyFile, clientCA string) (credentials.TransportCredentials, *tlsFiles, error) {
 	if certFile == "" && keyFile == "" {
 		if clientCA != "" {
-			return nil, errors.New("--client-ca needs --tls-cert and --tls-key")
+			return nil, nil, errors.New("--client-ca needs --tls-cert and --tls-key")
 		}
-		return nil, nil
+		return nil, nil, nil
 	}
 	if certFile == "" || keyFile == "" {
-		return nil, errors.New("--tls-cert and --tls-key go together")
+		return nil, nil, errors.New("--tls-cert and --tls-key go together")
 	}
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	f := &tlsFiles{cert: certFile, key: keyFile, clientCA: clientCA}
+	if err := f.load(); err != nil {
+		return nil, nil, err
+	}
+	return credentials.NewTLS(&tls.Config{
+		MinVersion:         tls.VersionTLS12,
+		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) { return f.cfg.Load(), nil },
+	}), f, nil
+}
+
+// load reads the files; when one is missing or invalid, the configuration
+// in use stays and the error says which.
+func (f *tlsFiles) load() error {
+	cert, err := tls.LoadX509KeyPair(f.cert, f.key)
 	if err != nil {
-		return nil, fmt.Errorf("load TLS key pair: %w", err)
+		return fmt.Errorf("load TLS key pair %s, %s: %w", f.cert, f.key, err)
 	}
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	if clientCA != "" {
-		pem, err := os.ReadFile(clientCA)
+	if f.clientCA != "" {
+		pem, err := os.ReadFile(f.clientCA)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		cfg.ClientCAs = x509.NewCertPool()
 		if !cfg.ClientCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%s: no PEM certificates", clientCA)
+			return fmt.Errorf("%s: no PEM certificates", f.clientCA)
 		}
 		cfg.ClientAuth = tls.RequireAndVerifyClientCert
 	}
-	return credentials.NewTLS(cfg), nil
+	f.cfg.Store(cfg)
+	return nil
 }
 
-// reloadLoop reloads the model on SIGHUP and, with --watch, when the
-// model directory changes. Polling a stamp of the directory's files rather
+// reloadCredentials reads the TLS files and the token file again, each
+// one kept as it was when its new version is broken.
+func reloadCredentials(log *slog.Logger, files *tlsFiles, auth *server.Auth, tokens string) {
+	if files != nil {
+		if err := files.load(); err != nil {
+			log.Error("TLS reload rejected; the current certificate stays", "err", err)
+		} else {
+			log.Info("TLS certificate reloaded", "cert", files.cert)
+		}
+	}
+	if auth != nil {
+		if err := auth.Reload(); err != nil {
+			log.Error("token reload rejected; the current tokens stay", "err", err)
+		} else {
+			log.Info("tokens reloaded", "file", tokens)
+		}
+	}
+}
+
+// reloadLoop reloads the model and the credentials on SIGHUP and, with
+// --watch, the model when its directory changes. Polling a stamp of the directory's files rather
 // than watching inotify events also catches the directory swaps (a symlink
 // flipped to a new directory) that deployments use to publish a model
 // atomically. A rejected model is retried when the files change again, so
 // a manifest that arrives before its weights is picked up once they land.
-func reloadLoop(ctx context.Context, srv *server.Server, c config, log *slog.Logger, hup <-chan os.Signal, last string) {
+func reloadLoop(ctx context.Context, srv *server.Server, c config, log *slog.Logger, hup <-chan os.Signal, last string, credentials func()) {
 	var tick <-chan time.Time
 	if c.watch && c.model != "" {
 		t := time.NewTicker(2 * time.Second)
@@ -305,6 +348,7 @@ func reloadLoop(ctx context.Context, srv *server.Server, c config, log *slog.Log
 		case <-hup:
 			last = dirStamp(c.model)
 			reload()
+			credentials()
 		case <-tick:
 			if s := dirStamp(c.model); s != last {
 				last = s
