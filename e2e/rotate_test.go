@@ -96,3 +96,45 @@ func waitLog(t *testing.T, p *proc, substr string, n int) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestClientCARotation rotates the client CAs of a stanced serving mutual
+// TLS: after SIGHUP a client certificate of the new CA gets in and one of
+// the old CA, on a new connection, no longer does.
+func TestClientCARotation(t *testing.T) {
+	t.Parallel()
+	a, _ := testModels(t)
+	dir := saveModel(t, a)
+	server, before, after := newPKI(t), newPKI(t), newPKI(t)
+	caFile := filepath.Join(t.TempDir(), "client-ca.pem")
+	install := func(p *pki) {
+		t.Helper()
+		b, err := os.ReadFile(p.caFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(caFile, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Clients trust the server's CA and show a certificate of another.
+	as := func(p *pki) *tls.Config {
+		return &tls.Config{RootCAs: server.pool, Certificates: []tls.Certificate{p.clientCert}, MinVersion: tls.VersionTLS12}
+	}
+	install(before)
+	s := startStanced(t, freeAddr(t), "--model", dir, "--tls-cert", server.serverCert, "--tls-key", server.serverKey, "--client-ca", caFile)
+	waitServing(t, s, grpc.WithTransportCredentials(credentials.NewTLS(as(before))))
+	if _, err := classifyOnce(t, s.addr, client.WithTLS(as(before))); err != nil {
+		t.Fatalf("client of the first CA before rotation: %v", err)
+	}
+	_, err := classifyOnce(t, s.addr, client.WithTLS(as(after)))
+	wantRefused(t, "a client of the second CA before rotation", err)
+
+	install(after)
+	s.signal(t, syscall.SIGHUP)
+	waitLog(t, s, "TLS certificate reloaded", 1)
+	if _, err := classifyOnce(t, s.addr, client.WithTLS(as(after))); err != nil {
+		t.Errorf("client of the second CA after rotation: %v", err)
+	}
+	_, err = classifyOnce(t, s.addr, client.WithTLS(as(before)))
+	wantRefused(t, "a client of the first CA after rotation", err)
+}

@@ -336,7 +336,7 @@ func reloadLoop(ctx context.Context, srv *server.Server, c config, log *slog.Log
 	}
 	reload := func() {
 		if c.model == "" {
-			log.Info("reload requested, but the embedded model cannot change; start with --model DIR to reload")
+			log.Info("model not reloaded: it is the embedded one; start with --model DIR to reload models")
 			return
 		}
 		srv.Reload(func() (*linear.Model, error) { return models.Load(c.model) })
@@ -346,9 +346,11 @@ func reloadLoop(ctx context.Context, srv *server.Server, c config, log *slog.Log
 		case <-ctx.Done():
 			return
 		case <-hup:
+			// Credentials first: revoking a token must not wait for a
+			// model to load.
+			credentials()
 			last = dirStamp(c.model)
 			reload()
-			credentials()
 		case <-tick:
 			if s := dirStamp(c.model); s != last {
 				last = s
