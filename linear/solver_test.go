@@ -41,6 +41,14 @@ func maxAbs(v []float64) float64 {
 	return m
 }
 
+// softplus is log(1+e^x) without overflow.
+func softplus(x float64) float64 {
+	if x > 30 {
+		return x
+	}
+	return math.Log1p(math.Exp(x))
+}
+
 // objective is what fitBinary minimises: mean logistic loss plus
 // l2/2·‖w‖², the bias a feature of value 1.
 func objective(xs []sparse, n int, y []bool, l2 float64, w []float64) float64 {

@@ -143,8 +143,7 @@ func Train(train, dev []Example, cfg TrainConfig) (*Model, error) {
 	}
 
 	v := t.vectors(trainSet, best.Features)
-	all := trainSet.all()
-	w, b := t.dense(v, t.fit(v.rows(all), len(v.buckets), trainSet.labelsOf(all), best.L2))
+	w, b := v.weights(t.fit(v.xs, len(v.buckets), trainSet.labelsOf(trainSet.all()), best.L2))
 	done = steps
 	cfg.progress(done, steps)
 	man := Manifest{
@@ -405,8 +404,8 @@ func (t *trainer) fit(xs []sparse, n int, ys [][]bool, l2 float64) [][]float64 {
 	return sol
 }
 
-// dense spreads per-label solutions over v's columns into model weights.
-func (t *trainer) dense(v *vectorized, sol [][]float64) ([]float32, []float32) {
+// weights spreads per-label solutions over v's columns into model weights.
+func (v *vectorized) weights(sol [][]float64) ([]float32, []float32) {
 	L := len(sol)
 	weights := make([]float32, v.feat.Dim*L)
 	bias := make([]float32, L)
@@ -521,14 +520,6 @@ func fitBinary(xs []sparse, n int, y []bool, l2 float64, maxEpochs int, seed uin
 	return w
 }
 
-// softplus is log(1+e^x) without overflow.
-func softplus(x float64) float64 {
-	if x > 30 {
-		return x
-	}
-	return math.Log1p(math.Exp(x))
-}
-
 // folds assigns each of n examples to a fold, shuffled by the seed.
 func (t *trainer) folds(n int) []int {
 	perm := rand.New(rand.NewPCG(t.cfg.Seed, 0x5ca1ab1e)).Perm(n)
@@ -557,7 +548,7 @@ func (t *trainer) crossValidate(d *dataset, v *vectorized, l2s []float64, folds 
 		}
 		xs, ys := v.rows(in), d.labelsOf(in)
 		for i, l2 := range l2s {
-			w, b := t.dense(v, t.fit(xs, len(v.buckets), ys, l2))
+			w, b := v.weights(t.fit(xs, len(v.buckets), ys, l2))
 			m := t.model(v.feat, w, b)
 			for _, e := range out {
 				oofs[i][e] = t.probs(m, d, e)

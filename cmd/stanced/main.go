@@ -322,11 +322,12 @@ func reloadCredentials(log *slog.Logger, files *tlsFiles, auth *server.Auth, tok
 }
 
 // reloadLoop reloads the model and the credentials on SIGHUP and, with
-// --watch, the model when its directory changes. Polling a stamp of the directory's files rather
-// than watching inotify events also catches the directory swaps (a symlink
-// flipped to a new directory) that deployments use to publish a model
-// atomically. A rejected model is retried when the files change again, so
-// a manifest that arrives before its weights is picked up once they land.
+// --watch, the model when its directory changes. Polling a stamp of the
+// directory's files rather than watching inotify events also catches the
+// directory swaps (a symlink flipped to a new directory) that deployments
+// use to publish a model atomically. A rejected model is retried when the
+// files change again, so a manifest that arrives before its weights is
+// picked up once they land.
 func reloadLoop(ctx context.Context, srv *server.Server, c config, log *slog.Logger, hup <-chan os.Signal, last string, credentials func()) {
 	var tick <-chan time.Time
 	if c.watch && c.model != "" {
