@@ -48,11 +48,13 @@ type Result struct {
 	Scores []Score
 	// Labels are the predicted labels: those at or over their threshold,
 	// with the exclusive label (none) only when no other label passes.
+	// Never empty for a supported language: when no label reaches its
+	// threshold it holds the most probable label alone (see Abstained).
 	Labels []string
-	// Top is the label with the highest score.
+	// Top is the highest-scoring of Labels.
 	Top string
 	// Abstained is set when no label, the exclusive one included, reaches
-	// its threshold; Labels is then empty.
+	// its threshold; Labels then holds the most probable label alone.
 	Abstained bool
 	// Unsupported is set when the text's language is not one the model
 	// declares; Scores and Labels are then empty.

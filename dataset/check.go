@@ -121,7 +121,7 @@ func checkReadFile(path string, row rowFunc) error {
 		return fmt.Errorf("check: %w", err)
 	}
 	defer f.Close() // read-only: a close error cannot lose data
-	return readJSONL(f, path, row)
+	return readJSONL(f, path, true, row)
 }
 
 // match is the best earlier partner found for an example.

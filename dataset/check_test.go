@@ -97,7 +97,7 @@ func TestCheck(t *testing.T) {
 			},
 			want: []string{
 				`train.jsonl:2: missing "labels"`,
-				`train.jsonl:4: unknown field "label" (allowed: hard, id, labels, source, target, text)`,
+				`train.jsonl:4: unknown field "label" (allowed: batch, hard, id, labels, source, target, text)`,
 				`train.jsonl:5: not a JSON object`,
 				`train.jsonl:6: duplicate of train.jsonl:1`,
 				`empty.jsonl: no examples`,

@@ -42,6 +42,12 @@ func readCSV(data []byte, name string, opt Options, row rowFunc) error {
 	if err != nil {
 		return err
 	}
+	var unused []string
+	for i, h := range header {
+		if i != textCol && i != labelCol && i != targetCol {
+			unused = append(unused, strings.TrimSpace(h))
+		}
+	}
 
 	for {
 		rec, err := cr.Read()
@@ -60,7 +66,7 @@ func readCSV(data []byte, name string, opt Options, row rowFunc) error {
 			if err != nil {
 				bad = &LineError{File: name, Line: line, Err: err}
 			}
-			ex.File, ex.Line = name, line
+			ex.File, ex.Line, ex.Unused = name, line, unused
 		}
 		if bad != nil {
 			err = row(Example{}, bad)

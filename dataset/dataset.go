@@ -22,6 +22,8 @@ type Example struct {
 	Target string   // optional: the entity the stance is about
 	Source string   // optional (JSONL "source")
 	Hard   string   // optional (JSONL "hard": hard-case type)
+	Batch  string   // optional (JSONL "batch": the writer's batch, for grouped cross-validation)
+	Unused []string // fields (JSONL) or columns (CSV) of the row that the reader does not use
 	File   string   // file it came from
 	Line   int      // 1-based line number (CSV: the record's first line)
 }
@@ -129,7 +131,7 @@ func Read(r io.Reader, name string, opt Options) (examples []Example, skipped in
 
 	switch format {
 	case FormatJSONL:
-		err = readJSONL(r, name, row)
+		err = readJSONL(r, name, false, row)
 	case FormatSemEval, FormatCSV:
 		var data []byte
 		data, err = io.ReadAll(r)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -90,8 +91,8 @@ func TestReadJSONLBadLine(t *testing.T) {
 		{"syntax error", `{"text": "a", "labels": ["none"]`, Options{}, `2: invalid JSON: unexpected end of JSON input`},
 		{"trailing garbage", `{"text": "a", "labels": ["none"]} x`, Options{}, `2: invalid JSON: invalid character 'x' after top-level value`},
 		{"not an object", `["a", "none"]`, Options{}, `2: not a JSON object`},
-		{"typo label for labels", `{"text": "a", "label": ["none"]}`, Options{}, `2: unknown field "label" (allowed: hard, id, labels, source, target, text)`},
-		{"field names are case-sensitive", `{"Text": "a", "labels": ["none"]}`, Options{}, `2: unknown field "Text" (allowed: hard, id, labels, source, target, text)`},
+		{"typo label for labels", `{"text": "a", "label": ["none"]}`, Options{}, `2: missing "labels" (fields not used: label)`},
+		{"field names are case-sensitive", `{"Text": "a", "labels": ["none"]}`, Options{}, `2: missing "text" (fields not used: Text)`},
 		{"missing text", `{"labels": ["none"]}`, Options{}, `2: missing "text"`},
 		{"blank text", `{"text": "  \t", "labels": ["none"]}`, Options{}, `2: empty "text"`},
 		{"text not a string", `{"text": 3, "labels": ["none"]}`, Options{}, `2: "text" must be a string`},
@@ -263,10 +264,11 @@ func TestReadCSV(t *testing.T) {
 		name    string
 		content []byte
 		opt     Options
+		unused  string // the column the reader leaves aside
 	}{
-		{"default columns", []byte(file), Options{}},
-		{"Windows-1252", win1252(file), Options{}},
-		{"named columns", []byte(strings.Replace(file, "id,text,labels,target", "ID,Sentence,Gold,Entity", 1)), Options{TextCol: "sentence", LabelCol: "gold", TargetCol: "entity"}},
+		{"default columns", []byte(file), Options{}, "id"},
+		{"Windows-1252", win1252(file), Options{}, "id"},
+		{"named columns", []byte(strings.Replace(file, "id,text,labels,target", "ID,Sentence,Gold,Entity", 1)), Options{TextCol: "sentence", LabelCol: "gold", TargetCol: "entity"}, "ID"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -278,6 +280,7 @@ func TestReadCSV(t *testing.T) {
 			w := append([]Example(nil), want...)
 			for i := range w {
 				w[i].File = path
+				w[i].Unused = []string{tt.unused}
 			}
 			if diff := cmp.Diff(w, got); diff != "" {
 				t.Errorf("examples mismatch (-want +got):\n%s", diff)
@@ -426,5 +429,18 @@ func TestSummarize(t *testing.T) {
 	}
 	if got := Summarize(nil); got.Labels == nil || got.Hard == nil {
 		t.Errorf("Summarize(nil) = %+v, want non-nil maps", got)
+	}
+}
+
+func TestReadJSONLKeepsRowsWithTheirOwnFields(t *testing.T) {
+	path := writeFile(t, "users.jsonl", []byte(`{"text": "a", "labels": ["none"], "annotator": "kim", "note": "x"}
+{"text": "b", "labels": ["none"], "batch": "b01"}
+`))
+	got, skipped, err := ReadFile(path, Options{})
+	if err != nil || skipped != 0 {
+		t.Fatalf("ReadFile: %d skipped, %v", skipped, err)
+	}
+	if len(got) != 2 || !slices.Equal(got[0].Unused, []string{"annotator", "note"}) || got[1].Unused != nil || got[1].Batch != "b01" {
+		t.Errorf("rows: %+v", got)
 	}
 }

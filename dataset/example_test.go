@@ -18,7 +18,7 @@ func ExampleRead() {
 	examples, skipped, err := dataset.Read(strings.NewReader(data), "dev.jsonl", dataset.Options{SkipBad: true})
 	fmt.Println(len(examples), skipped, err)
 	// Output:
-	// dev.jsonl:2: unknown field "label" (allowed: hard, id, labels, source, target, text)
+	// dev.jsonl:2: missing "labels" (fields not used: label)
 	// 1 1 <nil>
 }
 

@@ -12,14 +12,16 @@ import (
 	"unicode/utf8"
 )
 
-// jsonlFields lists the keys a JSONL object may have. Any other key is an
-// error so that a typo such as "label" fails loudly instead of yielding a
-// row without labels.
-const jsonlFields = "hard, id, labels, source, target, text"
+// jsonlFields lists the keys a JSONL object of the project's corpus may
+// have. In strict reading (the corpus check) any other key is an error, so
+// that a typo such as "label" fails loudly instead of yielding a row
+// without labels; users' files may carry fields of their own, which are
+// recorded in Example.Unused.
+const jsonlFields = "batch, hard, id, labels, source, target, text"
 
 func knownField(key string) bool {
 	switch key {
-	case "hard", "id", "labels", "source", "target", "text":
+	case "batch", "hard", "id", "labels", "source", "target", "text":
 		return true
 	}
 	return false
@@ -27,7 +29,7 @@ func knownField(key string) bool {
 
 // readJSONL parses JSONL from r and hands every non-blank line to row.
 // It returns an error only for I/O failures and when row stops it.
-func readJSONL(r io.Reader, name string, row rowFunc) error {
+func readJSONL(r io.Reader, name string, strict bool, row rowFunc) error {
 	lr := lineReader{br: bufio.NewReaderSize(r, 64<<10), max: maxLine}
 	for {
 		line, tooLong, err := lr.next()
@@ -48,7 +50,7 @@ func readJSONL(r io.Reader, name string, row rowFunc) error {
 		case len(bytes.TrimSpace(line)) == 0:
 			continue
 		default:
-			ex, bad = parseJSONLine(line)
+			ex, bad = parseJSONLine(line, strict)
 		}
 		if bad != nil {
 			err = row(Example{}, &LineError{File: name, Line: lr.n, Err: bad})
@@ -63,8 +65,9 @@ func readJSONL(r io.Reader, name string, row rowFunc) error {
 }
 
 // parseJSONLine parses one non-blank JSONL line. It checks structure only;
-// label-set rules are the caller's.
-func parseJSONLine(line []byte) (Example, error) {
+// label-set rules are the caller's. Unknown keys are an error when strict,
+// else listed in Example.Unused.
+func parseJSONLine(line []byte, strict bool) (Example, error) {
 	var ex Example
 	// encoding/json would silently replace bad bytes with U+FFFD.
 	if !utf8.Valid(line) {
@@ -83,13 +86,20 @@ func parseJSONLine(line []byte) (Example, error) {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if !knownField(k) {
+		if knownField(k) {
+			continue
+		}
+		if strict {
 			return ex, fmt.Errorf("unknown field %q (allowed: %s)", k, jsonlFields)
 		}
+		ex.Unused = append(ex.Unused, k)
 	}
 
 	raw, ok := obj["text"]
 	if !ok {
+		if len(ex.Unused) > 0 {
+			return ex, fmt.Errorf(`missing "text" (fields not used: %s)`, strings.Join(ex.Unused, ", "))
+		}
 		return ex, errors.New(`missing "text"`)
 	}
 	if err := stringField(raw, "text", &ex.Text); err != nil {
@@ -101,6 +111,9 @@ func parseJSONLine(line []byte) (Example, error) {
 
 	raw, ok = obj["labels"]
 	if !ok {
+		if len(ex.Unused) > 0 {
+			return ex, fmt.Errorf(`missing "labels" (fields not used: %s)`, strings.Join(ex.Unused, ", "))
+		}
 		return ex, errors.New(`missing "labels"`)
 	}
 	var labels []string
@@ -120,7 +133,7 @@ func parseJSONLine(line []byte) (Example, error) {
 	for _, f := range []struct {
 		key string
 		dst *string
-	}{{"target", &ex.Target}, {"source", &ex.Source}, {"hard", &ex.Hard}} {
+	}{{"target", &ex.Target}, {"source", &ex.Source}, {"hard", &ex.Hard}, {"batch", &ex.Batch}} {
 		if raw, ok := obj[f.key]; ok {
 			if err := stringField(raw, f.key, f.dst); err != nil {
 				return ex, err

@@ -170,7 +170,22 @@ func checkText(what, text string, limit int, flag string) error {
 	if strings.TrimFunc(text, unicode.IsSpace) == "" {
 		return stance.Errorf(stance.EInvalid, "%s is empty", what)
 	}
+	if !hasContent(text) {
+		return stance.Errorf(stance.EInvalid, "%s has no content: no letter, digit or symbol, only punctuation, spaces or invisible characters", what)
+	}
 	return nil
+}
+
+// hasContent reports whether text holds a letter, a digit or a symbol
+// (emoji included): a text of punctuation, spaces, control, zero-width or
+// bidi characters says nothing to classify.
+func hasContent(text string) bool {
+	for _, r := range text {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsSymbol(r) {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Engine) classify(m *linear.Model, r stance.Request) (stance.Result, error) {
@@ -291,6 +306,9 @@ func (e *Engine) ClassifyDocument(ctx context.Context, text, target string, expl
 			}
 		}
 		s := stance.Sentence{Text: text[sp.Start:sp.End], Start: sp.Start, End: sp.End}
+		if !hasContent(s.Text) {
+			continue // a run of punctuation or invisible characters is no sentence
+		}
 		// A sentence may exceed the text limit inside an allowed document;
 		// the model handles any length, so it is classified all the same.
 		res, err := e.run(m, stance.Request{Text: s.Text, Target: target, Explain: explain})

@@ -39,6 +39,9 @@ func TestClassifyValidation(t *testing.T) {
 		{"too long", strings.Repeat("word ", 41), "", "text is 205 bytes; the limit is 200 bytes (--max-text-bytes)"},
 		{"invalid UTF-8", "bad \xff byte", "", "text is not valid UTF-8 (bad byte 0xff at offset 4)"},
 		{"target", testmodel.MultipolarText, "NATO", "takes no target"},
+		{"zero-width only", "\u200b\u200c\u200d\ufeff", "", "text has no content"},
+		{"bidi and control only", "\u202e\u2066\x01\u2069\u202c", "", "text has no content"},
+		{"punctuation only", "?!... \u2014 \u201c\u201d", "", "text has no content"},
 	}
 	reqs := []stance.Request{{Text: testmodel.MultipolarText}}
 	for _, c := range cases {
@@ -56,6 +59,19 @@ func TestClassifyValidation(t *testing.T) {
 		if r.Err == nil || stance.Code(r.Err) != stance.EInvalid || !strings.Contains(r.Err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want EInvalid containing %q", c.name, r.Err, c.want)
 		}
+	}
+}
+
+// TestClassifyEmojiIsContent: emoji say something, just nothing the
+// model knows; they are classified, not refused.
+func TestClassifyEmojiIsContent(t *testing.T) {
+	e := testEngine(t, engine.Config{})
+	results, err := e.Classify(context.Background(), []stance.Request{{Text: "\U0001F600\U0001F44D"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := results[0]; r.Err != nil || len(r.Labels) == 0 {
+		t.Errorf("emoji: %+v, want labels and no error", r)
 	}
 }
 
@@ -137,6 +153,31 @@ func TestClassifyDocument(t *testing.T) {
 	_, err = e.ClassifyDocument(context.Background(), doc+" "+doc, "", false)
 	if err == nil || !strings.Contains(err.Error(), "document has 6 sentences; the limit is 3") {
 		t.Errorf("6-sentence document: err = %v, want the sentence limit", err)
+	}
+}
+
+// TestClassifyDocumentSkipsContentFreeFragments: a run of punctuation or
+// invisible characters between sentences is no sentence; the others keep
+// their offsets.
+func TestClassifyDocumentSkipsContentFreeFragments(t *testing.T) {
+	e := testEngine(t, engine.Config{})
+	doc := testmodel.MultipolarText + " \u200b!!! ... " + testmodel.NeutralText
+	d, err := e.ClassifyDocument(context.Background(), doc, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, s := range d.Sentences {
+		texts = append(texts, s.Text)
+		if doc[s.Start:s.End] != s.Text {
+			t.Errorf("span [%d,%d) = %q, want %q", s.Start, s.End, doc[s.Start:s.End], s.Text)
+		}
+	}
+	if len(texts) != 2 || texts[0] != testmodel.MultipolarText || texts[1] != testmodel.NeutralText {
+		t.Errorf("sentences %q, want the two sentences alone", texts)
+	}
+	if _, err := e.ClassifyDocument(context.Background(), "\u200b!!! ...", "", false); stance.Code(err) != stance.EInvalid {
+		t.Errorf("content-free document: err = %v, want EInvalid", err)
 	}
 }
 

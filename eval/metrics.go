@@ -12,8 +12,11 @@ import (
 type Item struct {
 	// Gold holds the gold labels; duplicates count once.
 	Gold []string
-	// Pred holds the predicted labels; empty when the classifier abstained.
+	// Pred holds the predicted labels as the classifier returned them.
 	Pred []string
+	// Abstained is set when no label reached its threshold (Pred then
+	// holds the classifier's fallback, its most probable label).
+	Abstained bool
 	// Top is the top-scoring label; empty when unknown.
 	Top string
 	// Scores holds the probability of each label, in [0, 1]; nil when the
@@ -84,7 +87,8 @@ type Report struct {
 	// Accuracy is the top-1 accuracy: the share of items whose Top is one of
 	// its gold labels.
 	Accuracy float64 `json:"accuracy"`
-	// Abstained counts the items with no predicted label.
+	// Abstained counts the items on which the classifier abstained: no
+	// label reached its threshold, or it returned none.
 	Abstained int `json:"abstained"`
 	// ECE is the expected calibration error over ten equal-width bins of all
 	// (item, label) probabilities against gold membership; 0 when no item
@@ -275,7 +279,7 @@ func Compute(items []Item, opt Options) (*Report, error) {
 		if same {
 			exact++
 		}
-		if len(items[n].Pred) == 0 {
+		if items[n].Abstained || len(items[n].Pred) == 0 {
 			r.Abstained++
 		}
 		if items[n].Top != "" && slices.Contains(items[n].Gold, items[n].Top) {

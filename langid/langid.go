@@ -1,23 +1,45 @@
-// Package langid detects the language of a sentence with lingua-go,
-// restricted to the languages of international news, behind a fast path
-// for plain English.
+// Package langid tells whether a sentence is English, and if not, which
+// language it is most likely in. The question the service asks is the
+// first: its models read English, and a text in another language is
+// flagged rather than guessed at. So the detector weighs word evidence —
+// which words are English, which are function words of other languages —
+// and asks a small trigram model (whatlanggo) only to name a foreign
+// language.
 package langid
 
 import (
+	_ "embed"
+	"math"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/pemistahl/lingua-go"
+	"github.com/abadojack/whatlanggo"
 )
 
-// Languages are the candidates the detector chooses among (ISO 639-1).
-var Languages = []string{"en", "fr", "de", "es", "pt", "it", "nl", "ru", "uk", "pl", "tr", "ar", "fa", "zh", "ja", "ko", "hi", "id"}
+// Languages are the candidates a foreign text is named among (ISO 639-1).
+var Languages = []string{"en", "fr", "de", "es", "pt", "it", "nl", "ru", "uk", "pl", "tr", "ar", "fa", "zh", "ja", "ko", "hi", "id",
+	"sv", "da", "no", "cs", "ro", "hu", "vi", "el", "he", "bg", "sr", "hr", "fi", "sk"}
+
+// english holds the whole words of the BERT uncased WordPiece vocabulary
+// (the default model's tokenizer): 21,719 words of two or more ASCII
+// letters, English but for a few hundred names and foreign function words,
+// which the word classes below override.
+//
+//go:embed english.txt
+var englishList string
+
+var englishWords = func() map[string]bool {
+	m := make(map[string]bool, 22000)
+	for _, w := range strings.Fields(englishList) {
+		m[w] = true
+	}
+	return m
+}()
 
 // Detector detects languages. It is safe for concurrent use.
 type Detector struct {
-	ready  chan struct{} // closed once lingua is set
-	lingua lingua.LanguageDetector
+	whitelist whatlanggo.Options
 }
 
 // Result is a detection.
@@ -28,43 +50,215 @@ type Result struct {
 	Confidence float64
 }
 
-// New returns a detector over Languages. Lingua's low-accuracy (trigram)
-// models, about 10 MB, load in the background — 0.1 to 0.2 s that would
-// otherwise double a server's start-up — while the fast path answers at
-// once; the first text that needs lingua waits for them.
+// New returns a detector over Languages.
 func New() *Detector {
-	d := &Detector{ready: make(chan struct{})}
-	go func() {
-		var langs []lingua.Language
-		for _, code := range Languages {
-			langs = append(langs, lingua.GetLanguageFromIsoCode639_1(lingua.GetIsoCode639_1FromValue(code)))
+	d := &Detector{whitelist: whatlanggo.Options{Whitelist: map[whatlanggo.Lang]bool{}}}
+	for l := range whatlanggo.Langs {
+		if code := l.Iso6391(); code != "en" && contains(Languages, code) {
+			d.whitelist.Whitelist[l] = true
 		}
-		d.lingua = lingua.NewLanguageDetectorBuilder().
-			FromLanguages(langs...).
-			WithLowAccuracyMode().
-			WithPreloadedLanguageModels().
-			Build()
-		close(d.ready)
-	}()
+	}
 	return d
 }
 
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Likelihood ratios of one lower-case word's evidence, foreign against
+// English. A function word of another language, or a letter English does
+// not use, is strong evidence; a word outside the English list is good
+// evidence; a word in the list is weaker evidence for English, because the
+// list holds some foreign words and names. One strong or good word alone
+// makes a text foreign at 0.9 or more; a text with as much evidence either
+// way is even.
+const (
+	strongOdds  = 20
+	unknownOdds = 9
+	englishOdds = 4
+)
+
 // Detect returns the most likely language of text.
 //
-// Most sentences the service sees are English, and lingua costs about
-// 0.3 ms a sentence — thirty times the whole classification. Latin-script
-// text that English function words mark beyond doubt (see plainEnglish)
-// returns at once with confidence 1.
+// Most sentences the service sees are English: Latin-script text that
+// English function words mark beyond doubt (see plainEnglish) returns at
+// once with confidence 1. Text mostly in another script is foreign with
+// confidence 1. Other Latin-script text is weighed word by word (see
+// evidence); when it leans foreign, whatlanggo names the language.
 func (d *Detector) Detect(text string) Result {
 	if plainEnglish(text) {
 		return Result{Code: "en", Confidence: 1}
 	}
-	<-d.ready
-	vals := d.lingua.ComputeLanguageConfidenceValues(text)
-	if len(vals) == 0 || vals[0].Value() == 0 {
+	letters, latin := 0, 0
+	for _, r := range text {
+		if unicode.IsLetter(r) {
+			letters++
+			if unicode.Is(unicode.Latin, r) {
+				latin++
+			}
+		}
+	}
+	if letters == 0 {
 		return Result{}
 	}
-	return Result{Code: strings.ToLower(vals[0].Language().IsoCode639_1().String()), Confidence: vals[0].Value()}
+	if 2*latin < letters {
+		return Result{Code: d.name(text, ""), Confidence: 1}
+	}
+	p := 1 / (1 + math.Exp(-evidence(text))) // P(foreign)
+	if p <= 0.5 {
+		return Result{Code: "en", Confidence: 1 - p}
+	}
+	return Result{Code: d.name(text, "en"), Confidence: p}
+}
+
+// functionWordsOf lists frequent function words of the Latin-script
+// candidates. Short texts give a trigram model little to go on, and it
+// confuses near neighbours (Dutch and German, Spanish and Portuguese);
+// two or more of a language's function words name it.
+var functionWordsOf = func() map[string][]string {
+	m := map[string][]string{}
+	for code, words := range map[string]string{
+		"de": "der die das und ist nicht ein eine einen dem den des mit sich auf auch wird sind zu von nach bei aus wie im ich wir sie es hat haben werden",
+		"fr": "le la les et est une un du des dans par pour que qui pas sur avec ne se il elle sont ont au aux ce cette nous vous",
+		"es": "el la los las y del una un por con para su al lo como pero sus es que se en no muy esta este",
+		"pt": "o os as da do dos das com uma um nao não em que se para por mais muito foi",
+		"it": "il lo la gli le di che della del non nel alla un una per con sono ha è anche",
+		"nl": "het een en van niet zijn dat op ook voor er te naar bij maar de is wordt heeft ik we",
+		"pl": "i w z na sie się nie jest ze do to że jak od po we przez",
+		"tr": "ve bir bu ile icin için da de çok ne",
+		"id": "dan yang ini itu dengan untuk dari tidak akan ke pada di",
+		"sv": "och att det som en är på för med har inte jag vi av",
+		"cs": "je že jsem jsou byl není také",
+		"ro": "și şi este în la cu pe din care un o",
+		"vi": "và là của có không trong những được",
+	} {
+		for _, w := range strings.Fields(words) {
+			m[w] = append(m[w], code)
+		}
+	}
+	return m
+}()
+
+// name returns the language of a foreign text: the one whose function
+// words it holds most, with at least two and no tie; else the one
+// whatlanggo finds among the candidates; else fallback.
+func (d *Detector) name(text, fallback string) string {
+	votes := map[string]int{}
+	for w := range strings.FieldsFuncSeq(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) }) {
+		for _, code := range functionWordsOf[w] {
+			votes[code]++
+		}
+	}
+	best, second := "", 0
+	for code, n := range votes {
+		switch {
+		case best == "" || n > votes[best] || n == votes[best] && code < best:
+			if best != "" {
+				second = max(second, votes[best])
+			}
+			best = code
+		default:
+			second = max(second, n)
+		}
+	}
+	if best != "" && votes[best] >= 2 && votes[best] > second {
+		return best
+	}
+	info := whatlanggo.DetectWithOptions(text, d.whitelist)
+	if code := info.Lang.Iso6391(); code != "" && d.whitelist.Whitelist[info.Lang] {
+		return code
+	}
+	if fallback == "" {
+		return "und"
+	}
+	return fallback
+}
+
+// evidence returns the log-odds that a Latin-script text is foreign, from
+// its words. Lower-case words are the evidence (see the odds above).
+// Capitalised words are mostly names, which tell nothing, so they count
+// only when the text has no lower-case word (a headline in title case),
+// and then not when they are unknown.
+func evidence(text string) float64 {
+	var capitalised []string
+	lower, score := 0, 0.0
+	strong, unknown, english := math.Log(strongOdds), math.Log(unknownOdds), math.Log(englishOdds)
+	for w := range strings.FieldsFuncSeq(text, func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' && r != '\u2019' }) {
+		w = strings.Trim(w, "'\u2019")
+		if w == "" {
+			continue
+		}
+		if r, _ := utf8.DecodeRuneInString(w); !unicode.IsLower(r) {
+			capitalised = append(capitalised, w)
+			continue
+		}
+		lower++
+		switch {
+		case isForeignWord(w) || !isASCIIWord(w):
+			score += strong
+		case isSharedWord(w):
+			// "was", "will", "in": words of English and other languages alike
+		case isEnglishWord(w):
+			score -= english
+		default:
+			score += unknown
+		}
+	}
+	if lower == 0 {
+		for _, w := range capitalised {
+			switch w = strings.ToLower(w); {
+			case isForeignWord(w) || !isASCIIWord(w):
+				score += strong
+			case isEnglishWord(w):
+				score -= english
+			}
+		}
+	}
+	return score
+}
+
+// isASCIIWord reports whether w uses only letters English uses (the
+// apostrophe of "it’s" included).
+func isASCIIWord(w string) bool {
+	for _, r := range w {
+		if r >= utf8.RuneSelf && r != '\u2019' {
+			return false
+		}
+	}
+	return true
+}
+
+func isForeignWord(w string) bool {
+	return len(w) <= 8 && wordClass[packWord(w)] == foreignWord
+}
+
+func isSharedWord(w string) bool {
+	return len(w) <= 8 && wordClass[packWord(w)] == sharedWord
+}
+
+// isEnglishWord reports whether a lower-case word is English: in the list,
+// or a possessive or plural of a word in it.
+func isEnglishWord(w string) bool {
+	for _, r := range w {
+		if r >= utf8.RuneSelf && r != '’' {
+			return false
+		}
+	}
+	w = strings.ReplaceAll(w, "’", "'")
+	if englishWords[w] {
+		return true
+	}
+	for _, suffix := range []string{"'s", "s", "es", "ed", "d", "ing", "ly"} {
+		if stem, ok := strings.CutSuffix(w, suffix); ok && len(stem) > 2 && englishWords[stem] {
+			return true
+		}
+	}
+	return len(w) == 1
 }
 
 // Word classes of the fast path, keyed by a word's lower-case ASCII bytes
@@ -86,7 +280,7 @@ var wordClass = func() map[uint64]uint8 {
 		// French, "to" Polish, ...
 		sharedWord: "a in of to is was for will it be at on as an or but we us he her by over more all can may had also",
 		// Some are English too ("die", "pour", "I") or begin names ("de",
-		// "da", "al"): they only send a text to lingua.
+		// "da", "al"): they only keep a text off the fast path.
 		foreignWord: "der die das und ist nicht ein eine einen dem den des mit sich auf auch wird sind zu von nach bei aus wie am im " +
 			"de un le la les et est une du dans par pour que qui pas sur avec ne se il elle sont ont au aux " +
 			"el es los las y del una por con para su al lo como pero sus " +

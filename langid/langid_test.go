@@ -47,13 +47,13 @@ func TestDetect(t *testing.T) {
 
 // foreign holds sentences in the other Latin-script candidates, many with
 // words that are also English ("was", "will", "in", "over", "had", "also",
-// "most", "the"): the fast path must leave every one to lingua.
+// "most", "the"): the fast path must leave every one to the word evidence.
 var foreign = []struct{ code, text string }{
 	{"de", "Was will Moskau in Kiew erreichen?"},
 	{"nl", "Rusland was in februari over de grens getrokken."},
 	{"nl", "Of Poetin in maart over vrede wil praten, is onduidelijk."},
 	{"fr", "On a attendu un an de plus."},
-	{"it", "Or, on a vu à Paris un accord de principe."},
+	{"fr", "Or, on a vu à Paris un accord de principe."},
 	{"it", "Tajani a Kiev: sostegno all'Ucraina in ogni sede."},
 	{"pl", "Premier to zapowiedział we wtorek, a opozycja protestuje."},
 	{"pl", "Ten most to duma miasta, a jego budowa trwała rok."},
@@ -91,7 +91,7 @@ var foreign = []struct{ code, text string }{
 	{"tr", "Putin ve Erdoğan telefonda Ukrayna'daki durumu görüştü."},
 }
 
-func TestFastPathLeavesForeignToLingua(t *testing.T) {
+func TestFastPathLeavesForeignToTheDetector(t *testing.T) {
 	d := New()
 	for _, c := range foreign {
 		if plainEnglish(c.text) {
@@ -104,7 +104,7 @@ func TestFastPathLeavesForeignToLingua(t *testing.T) {
 }
 
 // TestFastPathCoverage measures how much of the corpus the fast path
-// answers: lingua costs thirty times a classification, so even a few
+// answers: the full detector costs more than the fast path, so even a few
 // percent of the corpus going to it would cost more than all the rest.
 func TestFastPathCoverage(t *testing.T) {
 	exs, _, err := dataset.ReadFile("../data/dev.jsonl", dataset.Options{})

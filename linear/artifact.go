@@ -28,6 +28,8 @@ const (
 	ManifestFile  = "manifest.json"
 	TokenizerFile = "tokenizer.json"
 	WeightsFile   = "weights.safetensors"
+	// LexiconFile is present when the features use concepts.
+	LexiconFile = "lexicon.json"
 )
 
 // Manifest describes an artifact; it is manifest.json.
@@ -95,6 +97,17 @@ func (m *Model) Save(dir string) error {
 	}
 	man := m.Manifest()
 	man.Files = map[string]string{TokenizerFile: sha(m.tokJSON), WeightsFile: sha(weights)}
+	files := []struct {
+		name string
+		data []byte
+	}{{TokenizerFile, m.tokJSON}, {WeightsFile, weights}}
+	if m.lexJSON != nil {
+		man.Files[LexiconFile] = sha(m.lexJSON)
+		files = append(files, struct {
+			name string
+			data []byte
+		}{LexiconFile, m.lexJSON})
+	}
 	manJSON, err := json.MarshalIndent(man, "", "  ")
 	if err != nil {
 		return err
@@ -105,10 +118,11 @@ func (m *Model) Save(dir string) error {
 	// Each file is written under a temporary name and renamed into place,
 	// the manifest last, so that a server watching dir never reads a
 	// half-written file and sees the new manifest only with its files.
-	for _, f := range []struct {
+	files = append(files, struct {
 		name string
 		data []byte
-	}{{TokenizerFile, m.tokJSON}, {WeightsFile, weights}, {ManifestFile, append(manJSON, '\n')}} {
+	}{ManifestFile, append(manJSON, '\n')})
+	for _, f := range files {
 		tmp := filepath.Join(dir, "."+f.name+".tmp")
 		if err := os.WriteFile(tmp, f.data, 0o644); err != nil {
 			return fmt.Errorf("save model: %w", err)
@@ -174,7 +188,11 @@ func Load(fsys fs.FS) (*Model, error) {
 		return nil, fmt.Errorf("%s: %w", ManifestFile, err)
 	}
 	files := map[string][]byte{}
-	for _, name := range []string{TokenizerFile, WeightsFile} {
+	names := []string{TokenizerFile, WeightsFile}
+	if man.Features.Concepts {
+		names = append(names, LexiconFile)
+	}
+	for _, name := range names {
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
@@ -205,7 +223,26 @@ func Load(fsys fs.FS) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", WeightsFile, err)
 	}
-	return newModel(man, tok, files[TokenizerFile], weights, bias), nil
+	m := newModel(man, tok, files[TokenizerFile], weights, bias)
+	if man.Features.Concepts {
+		if err := m.setLexicon(files[LexiconFile]); err != nil {
+			return nil, fmt.Errorf("%s: %w", LexiconFile, err)
+		}
+	}
+	return m, nil
+}
+
+// setLexicon parses, compiles and attaches the model's lexicon.
+func (m *Model) setLexicon(data []byte) error {
+	lx, err := ParseLexicon(data)
+	if err != nil {
+		return err
+	}
+	if m.lex, err = compileLexicon(lx, m.tok); err != nil {
+		return err
+	}
+	m.lexJSON = data
+	return nil
 }
 
 func newModel(man Manifest, tok *tokenize.Tokenizer, tokJSON []byte, weights, bias []float32) *Model {

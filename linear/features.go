@@ -3,6 +3,7 @@ package linear
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -25,10 +26,41 @@ type Features struct {
 	// feature crossed with the target, so that each target learns its own
 	// weights on top of the shared ones.
 	TargetCross bool `json:"target_cross"`
+
+	// The options below are off in models trained before they existed,
+	// which therefore score as they always did.
+
+	// Binary counts each feature once per text and normalises over the
+	// distinct features, so that repeating a word cannot raise a score.
+	Binary bool `json:"binary,omitempty"`
+	// MinNorm is the least feature count the vector is normalised by: a
+	// text of few features is not scaled up to the weight of a sentence,
+	// so that a single word carries little evidence.
+	MinNorm int `json:"min_norm,omitempty"`
+	// ContentWords leaves function words and punctuation out as features
+	// of their own (and bigrams made only of them), so that they cannot
+	// decide a stance; they still form bigrams with content words.
+	ContentWords bool `json:"content_words,omitempty"`
+	// Stems adds each word's stem, shared by its inflected forms.
+	Stems bool `json:"stems,omitempty"`
+	// PieceBackoff limits WordPiece features to words the vocabulary
+	// splits into several pieces, where they back off from a rare word.
+	PieceBackoff bool `json:"piece_backoff,omitempty"`
+	// Concepts adds a feature per match of a class of the model's lexicon
+	// (lexicon.json), named "concept:NAME".
+	Concepts bool `json:"concepts,omitempty"`
+	// Negation adds, for each content word in the scope of a negation
+	// ("has not condemned"), a negated copy named "not WORD".
+	Negation bool `json:"negation,omitempty"`
 }
 
-// DefaultFeatures is the feature set training starts from.
-var DefaultFeatures = Features{Dim: 1 << 18, WordNgrams: 2, Pieces: true}
+// DefaultFeatures is the feature set training starts from: content words,
+// their stems and bigrams, negated words, and pieces of rare words, each
+// counted once.
+var DefaultFeatures = Features{
+	Dim: 1 << 18, WordNgrams: 2, Pieces: true,
+	Binary: true, MinNorm: 8, ContentWords: true, Stems: true, PieceBackoff: true, Negation: true,
+}
 
 func (f Features) validate() error {
 	switch {
@@ -38,18 +70,23 @@ func (f Features) validate() error {
 		return fmt.Errorf("word_ngrams %d not in [1, 3]", f.WordNgrams)
 	case f.CharMin < 0 || f.CharMax < f.CharMin || f.CharMax > 6 || (f.CharMin == 0) != (f.CharMax == 0):
 		return fmt.Errorf("char n-gram range [%d, %d] invalid", f.CharMin, f.CharMax)
+	case f.MinNorm < 0 || f.MinNorm > 1000:
+		return fmt.Errorf("min_norm %d not in [0, 1000]", f.MinNorm)
 	}
 	return nil
 }
 
 // Seeds keep feature kinds apart in the hash space.
 const (
-	seedWord   = 0x9e3779b97f4a7c15
-	seedBigram = 0xbf58476d1ce4e5b9
-	seedTri    = 0x94d049bb133111eb
-	seedPiece  = 0x2545f4914f6cdd1d
-	seedChar   = 0x632be59bd9b4e019
-	seedTarget = 0x8cb92ba72f3d8dd7
+	seedWord    = 0x9e3779b97f4a7c15
+	seedBigram  = 0xbf58476d1ce4e5b9
+	seedTri     = 0x94d049bb133111eb
+	seedPiece   = 0x2545f4914f6cdd1d
+	seedChar    = 0x632be59bd9b4e019
+	seedTarget  = 0x8cb92ba72f3d8dd7
+	seedStem    = 0x4be98134a5976fd3
+	seedConcept = 0x3bc0993a5ad19a13
+	seedNeg     = 0x1b8b4e54e4bd3c9f
 )
 
 // mix is the splitmix64 finaliser: it spreads FNV's weak low bits.
@@ -83,9 +120,11 @@ func targetKey(target string) uint64 {
 // non-nil it also records a readable name for each feature (explanations).
 type extractor struct {
 	cfg    Features
+	lex    *lexicon // nil unless cfg.Concepts
 	hashes []uint64
 	names  []string
 	framed []byte // scratch for charNgrams
+	kinds  []wordKind
 }
 
 func (x *extractor) add(h uint64, name func() string) {
@@ -95,6 +134,9 @@ func (x *extractor) add(h uint64, name func() string) {
 	}
 }
 
+// negationScope is how many content words after a negation it reaches.
+const negationScope = 3
+
 // extract fills x from an encoding; vocab names pieces for explanations.
 func (x *extractor) extract(e *tokenize.Encoding, tk *tokenize.Tokenizer, target uint64, targetName string) {
 	x.hashes = x.hashes[:0]
@@ -102,18 +144,49 @@ func (x *extractor) extract(e *tokenize.Encoding, tk *tokenize.Tokenizer, target
 		x.names = x.names[:0]
 	}
 	word := func(i int) []byte { return e.Norm[e.Words[i][0]:e.Words[i][1]] }
+	content := x.cfg.ContentWords || x.cfg.Negation
+	if content {
+		x.kinds = wordKinds(x.kinds[:0], len(e.Words), word)
+	}
+	// kind reports a word's class when the options need it, else contentWord.
+	kind := func(i int) wordKind {
+		if !content {
+			return contentWord
+		}
+		return x.kinds[i]
+	}
 	var prev, prev2 uint64
+	negLeft := 0 // content words left in the current negation's scope
 	for i := range e.Words {
 		w := word(i)
 		h := fnv(seedWord, w)
-		x.add(h, func() string { return string(word(i)) })
-		if x.cfg.WordNgrams >= 2 && i >= 1 {
+		k := kind(i)
+		if !x.cfg.ContentWords || k == contentWord {
+			x.add(h, func() string { return string(word(i)) })
+		}
+		if x.cfg.WordNgrams >= 2 && i >= 1 && x.keepNgram(kind(i-1), k) {
 			x.add(mix(prev^seedBigram+h), func() string { return string(word(i-1)) + " " + string(word(i)) })
 		}
-		if x.cfg.WordNgrams >= 3 && i >= 2 {
+		if x.cfg.WordNgrams >= 3 && i >= 2 && x.keepNgram(kind(i-2), kind(i-1), k) {
 			x.add(mix(mix(prev2^seedTri+prev)+h), func() string {
 				return string(word(i-2)) + " " + string(word(i-1)) + " " + string(word(i))
 			})
+		}
+		if x.cfg.Stems && k == contentWord {
+			if st := e.Stems[i]; st != "" && st != string(w) {
+				x.add(fnv(seedStem, []byte(st)), func() string { return string(word(i)) })
+			}
+		}
+		if x.cfg.Negation {
+			switch {
+			case k == negationWord:
+				negLeft = negationScope
+			case k == punctWord:
+				negLeft = 0
+			case k == contentWord && negLeft > 0:
+				negLeft--
+				x.add(mix(seedNeg^h), func() string { return "not " + string(word(i)) })
+			}
 		}
 		if x.cfg.CharMin > 0 {
 			x.charNgrams(w)
@@ -121,9 +194,22 @@ func (x *extractor) extract(e *tokenize.Encoding, tk *tokenize.Tokenizer, target
 		prev2, prev = prev, h
 	}
 	if x.cfg.Pieces {
-		for _, p := range e.Pieces {
+		for j, p := range e.Pieces {
+			wi := int(e.PieceWord[j])
+			if x.cfg.PieceBackoff {
+				if !multiPiece(e, j) || kind(wi) != contentWord {
+					continue
+				}
+				x.add(mix(seedPiece+uint64(p)), func() string { return string(word(wi)) })
+				continue
+			}
 			x.add(mix(seedPiece+uint64(p)), func() string { return "piece:" + tk.Piece(p) })
 		}
+	}
+	if x.cfg.Concepts && x.lex != nil {
+		x.lex.match(e.Stems, func(c int) {
+			x.add(x.lex.hashes[c], func() string { return "concept:" + x.lex.names[c] })
+		})
 	}
 	if x.cfg.TargetCross && target != 0 {
 		n := len(x.hashes)
@@ -131,6 +217,52 @@ func (x *extractor) extract(e *tokenize.Encoding, tk *tokenize.Tokenizer, target
 			x.add(mix(x.hashes[i]^target), func() string { return targetName + "×" + x.names[i] })
 		}
 	}
+	if x.cfg.Binary {
+		x.dedupe()
+	}
+}
+
+// keepNgram reports whether an n-gram of words of these kinds is a
+// feature: with ContentWords, none that holds punctuation or only
+// function words.
+func (x *extractor) keepNgram(kinds ...wordKind) bool {
+	if !x.cfg.ContentWords {
+		return true
+	}
+	hasContent := false
+	for _, k := range kinds {
+		if k == punctWord {
+			return false
+		}
+		hasContent = hasContent || k == contentWord
+	}
+	return hasContent
+}
+
+// multiPiece reports whether piece j belongs to a word of several pieces.
+func multiPiece(e *tokenize.Encoding, j int) bool {
+	w := e.PieceWord[j]
+	return j > 0 && e.PieceWord[j-1] == w || j+1 < len(e.PieceWord) && e.PieceWord[j+1] == w
+}
+
+// dedupe keeps each feature hash once, with the name it first had.
+func (x *extractor) dedupe() {
+	if x.names == nil {
+		slices.Sort(x.hashes)
+		x.hashes = slices.Compact(x.hashes)
+		return
+	}
+	seen := make(map[uint64]bool, len(x.hashes))
+	n := 0
+	for i, h := range x.hashes {
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		x.hashes[n], x.names[n] = h, x.names[i]
+		n++
+	}
+	x.hashes, x.names = x.hashes[:n], x.names[:n]
 }
 
 // charNgrams adds the character n-grams of one word framed by '<' and '>'.
@@ -158,10 +290,11 @@ func (x *extractor) charNgrams(w []byte) {
 }
 
 // scale is the value of each feature occurrence: the vector is L2-normalised
-// by its count, so long and short sentences score on one scale.
-func scale(n int) float32 {
+// by its count (at least minNorm), so long and short sentences score on one
+// scale.
+func scale(n, minNorm int) float32 {
 	if n == 0 {
 		return 0
 	}
-	return float32(1 / math.Sqrt(float64(n)))
+	return float32(1 / math.Sqrt(float64(max(n, minNorm))))
 }

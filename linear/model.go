@@ -18,6 +18,8 @@ type Model struct {
 	manifest  Manifest
 	tok       *tokenize.Tokenizer
 	tokJSON   []byte
+	lexJSON   []byte   // lexicon.json, nil unless Features.Concepts
+	lex       *lexicon // compiled from lexJSON
 	labels    []string
 	weights   []float32 // [Dim][len(labels)]: one feature's weights share a cache line
 	bias      []float32
@@ -71,11 +73,12 @@ func (m *Model) Labels() []string { return slices.Clone(m.labels) }
 type Prediction struct {
 	// Probs holds each label's probability, in model label order.
 	Probs []float64
-	// Labels holds the indices of the predicted labels.
+	// Labels holds the indices of the predicted labels, never empty.
 	Labels []int
-	// Top is the index of the most probable label.
+	// Top is the index of the most probable of Labels.
 	Top int
-	// Abstained is set when no label reaches its threshold.
+	// Abstained is set when no label reaches its threshold; Labels then
+	// holds the most probable label alone.
 	Abstained bool
 }
 
@@ -118,7 +121,7 @@ func (m *Model) getScratch() *scratch {
 	if s, ok := m.scratch.Get().(*scratch); ok {
 		return s
 	}
-	return &scratch{x: extractor{cfg: m.manifest.Features}, logits: make([]float64, len(m.labels))}
+	return &scratch{x: extractor{cfg: m.manifest.Features, lex: m.lex}, logits: make([]float64, len(m.labels))}
 }
 
 // logits computes each label's logit into s.logits.
@@ -137,7 +140,7 @@ func (m *Model) score(s *scratch) {
 	for l := range s.logits {
 		s.logits[l] = float64(m.bias[l])
 	}
-	v := scale(len(s.x.hashes))
+	v := scale(len(s.x.hashes), m.manifest.Features.MinNorm)
 	mask := uint64(m.manifest.Features.Dim - 1)
 	var acc [maxLabels]float64
 	for _, h := range s.x.hashes {
@@ -156,31 +159,40 @@ const maxLabels = 64
 
 func sigmoid(z float64) float64 { return 1 / (1 + math.Exp(-z)) }
 
-// decide turns logits into probabilities and predicted labels.
+// decide turns logits into probabilities and predicted labels. Every
+// answer carries at least one label: when none reaches its threshold, the
+// most probable label is returned alone and Abstained is set. Top is the
+// most probable of the returned labels.
 func (m *Model) decide(logits []float64) Prediction {
 	p := Prediction{Probs: make([]float64, len(logits))}
+	best := 0
 	for l, z := range logits {
 		p.Probs[l] = sigmoid(z)
+		if p.Probs[l] > p.Probs[best] {
+			best = l
+		}
+	}
+	if m.manifest.MultiLabel {
+		for l, pr := range p.Probs {
+			if l != m.exclusive && pr >= m.threshold[l] {
+				p.Labels = append(p.Labels, l)
+			}
+		}
+		if len(p.Labels) == 0 && m.exclusive >= 0 && p.Probs[m.exclusive] >= m.threshold[m.exclusive] {
+			p.Labels = []int{m.exclusive}
+		}
+	} else if p.Probs[best] >= m.threshold[best] {
+		p.Labels = []int{best}
+	}
+	if len(p.Labels) == 0 {
+		p.Labels, p.Abstained = []int{best}, true
+	}
+	p.Top = p.Labels[0]
+	for _, l := range p.Labels {
 		if p.Probs[l] > p.Probs[p.Top] {
 			p.Top = l
 		}
 	}
-	if !m.manifest.MultiLabel {
-		if p.Probs[p.Top] >= m.threshold[p.Top] {
-			p.Labels = []int{p.Top}
-		}
-		p.Abstained = len(p.Labels) == 0
-		return p
-	}
-	for l, pr := range p.Probs {
-		if l != m.exclusive && pr >= m.threshold[l] {
-			p.Labels = append(p.Labels, l)
-		}
-	}
-	if len(p.Labels) == 0 && m.exclusive >= 0 && p.Probs[m.exclusive] >= m.threshold[m.exclusive] {
-		p.Labels = []int{m.exclusive}
-	}
-	p.Abstained = len(p.Labels) == 0
 	return p
 }
 
@@ -192,9 +204,9 @@ func (m *Model) Explain(text, target string, labels []int) ([]stance.Explanation
 	if err := m.tok.Encode(text, &enc); err != nil {
 		return nil, err
 	}
-	x := extractor{cfg: m.manifest.Features, names: []string{}}
+	x := extractor{cfg: m.manifest.Features, lex: m.lex, names: []string{}}
 	x.extract(&enc, m.tok, m.targets[target], target)
-	v := scale(len(x.hashes))
+	v := scale(len(x.hashes), m.manifest.Features.MinNorm)
 	L := len(m.labels)
 	mask := uint64(m.manifest.Features.Dim - 1)
 	out := make([]stance.Explanation, 0, len(labels))

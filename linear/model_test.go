@@ -177,16 +177,17 @@ func checkPrediction(t *testing.T, man linear.Manifest, text string, p linear.Pr
 	if len(p.Probs) != L {
 		t.Fatalf("%q: %d probabilities for %d labels", text, len(p.Probs), L)
 	}
+	if len(p.Labels) == 0 {
+		t.Fatalf("%q: no label returned", text)
+	}
+	argmax := 0
 	for l, pr := range p.Probs {
 		if !(pr >= 0 && pr <= 1) {
 			t.Errorf("%q: P(%s) = %v not in [0, 1]", text, man.Labels[l].Name, pr)
 		}
-		if pr > p.Probs[p.Top] {
-			t.Errorf("%q: Top is %s (%v) but %s has %v", text, man.Labels[p.Top].Name, p.Probs[p.Top], man.Labels[l].Name, pr)
+		if pr > p.Probs[argmax] {
+			argmax = l
 		}
-	}
-	if p.Abstained != (len(p.Labels) == 0) {
-		t.Errorf("%q: Abstained = %v with labels %v", text, p.Abstained, p.Labels)
 	}
 	predicted := make([]bool, L)
 	for _, l := range p.Labels {
@@ -194,16 +195,30 @@ func checkPrediction(t *testing.T, man linear.Manifest, text string, p linear.Pr
 			t.Errorf("%q: label %s predicted twice", text, man.Labels[l].Name)
 		}
 		predicted[l] = true
-		if p.Probs[l] < man.Labels[l].Threshold {
+		if p.Probs[l] > p.Probs[p.Top] {
+			t.Errorf("%q: Top is %s (%v) but returned %s has %v", text, man.Labels[p.Top].Name, p.Probs[p.Top], man.Labels[l].Name, p.Probs[l])
+		}
+		if !p.Abstained && p.Probs[l] < man.Labels[l].Threshold {
 			t.Errorf("%q: %s predicted at %v, below its threshold %v", text, man.Labels[l].Name, p.Probs[l], man.Labels[l].Threshold)
 		}
 	}
-	if !man.MultiLabel {
-		if len(p.Labels) > 1 || (len(p.Labels) == 1 && p.Labels[0] != p.Top) {
-			t.Errorf("%q: single-label model predicted %v, want at most the top label %d", text, p.Labels, p.Top)
+	if !predicted[p.Top] {
+		t.Errorf("%q: Top %s is not among the labels %v", text, man.Labels[p.Top].Name, p.Labels)
+	}
+	if p.Abstained {
+		if len(p.Labels) != 1 || p.Labels[0] != argmax {
+			t.Errorf("%q: abstained with labels %v, want the most probable label %d alone", text, p.Labels, argmax)
 		}
-		if passes := p.Probs[p.Top] >= man.Labels[p.Top].Threshold; passes == p.Abstained {
-			t.Errorf("%q: top label passes its threshold: %v, abstained: %v", text, passes, p.Abstained)
+		for l, pr := range p.Probs {
+			if pr >= man.Labels[l].Threshold && (man.MultiLabel || l == argmax) {
+				t.Errorf("%q: abstained although %s passes (%v >= %v)", text, man.Labels[l].Name, pr, man.Labels[l].Threshold)
+			}
+		}
+		return
+	}
+	if !man.MultiLabel {
+		if len(p.Labels) != 1 || p.Labels[0] != argmax {
+			t.Errorf("%q: single-label model predicted %v, want the top label %d", text, p.Labels, argmax)
 		}
 		return
 	}
@@ -250,9 +265,11 @@ func TestDecisionRule(t *testing.T) {
 		want         []string
 		every        bool
 		neverAbstain bool
+		// abstain expects every text below threshold.
+		abstain bool
 	}{
 		{name: "trained"},
-		{name: "nothing passes", edit: setThresholds(1, 1, 1), want: []string{}, every: true},
+		{name: "nothing passes", edit: setThresholds(1, 1, 1), abstain: true},
 		{name: "everything passes", edit: setThresholds(0, 0, 0), want: []string{"anti", "pro"}, every: true},
 		{name: "only none passes", edit: setThresholds(1, 0, 1), want: []string{"none"}, every: true},
 		{name: "no exclusive label", edit: func(t *testing.T, fsys fstest.MapFS) {
@@ -283,22 +300,28 @@ func TestDecisionRule(t *testing.T) {
 				t.Fatalf("Load: %v", err)
 			}
 			man := m.Manifest()
-			counts := map[string]int{}
+			counts, abstained := map[string]int{}, 0
 			for _, text := range texts {
 				p, err := m.Predict(text, "")
 				if err != nil {
 					t.Fatalf("Predict(%q): %v", text, err)
 				}
 				checkPrediction(t, man, text, p)
+				if p.Abstained {
+					abstained++
+				}
 				got := labelNames(m, p)
 				counts[strings.Join(got, "+")]++
 				if tt.every && !slices.Equal(got, tt.want) {
 					t.Errorf("%q: labels %q, want %q", text, got, tt.want)
 				}
 			}
-			t.Logf("%d texts: %v", len(texts), counts)
-			if tt.neverAbstain && counts[""] != 0 {
-				t.Errorf("abstained on %d texts, want none", counts[""])
+			t.Logf("%d texts: %v (abstained on %d)", len(texts), counts, abstained)
+			if tt.neverAbstain && abstained != 0 {
+				t.Errorf("abstained on %d texts, want none", abstained)
+			}
+			if tt.abstain && abstained != len(texts) {
+				t.Errorf("abstained on %d of %d texts, want all", abstained, len(texts))
 			}
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -22,6 +23,10 @@ type Example struct {
 	Text   string
 	Target string
 	Labels []string
+	// Group names the batch the example was written in; when examples
+	// carry groups, cross-validation holds out whole groups, so that a
+	// setting is scored on writers it never saw.
+	Group string
 }
 
 // TrainConfig configures Train. Zero values take the documented defaults.
@@ -36,8 +41,9 @@ type TrainConfig struct {
 	ExclusiveLabel string
 	// Languages the model reads; default ["en"].
 	Languages []string
-	// Grid is the feature sets cross-validation compares; default: word
-	// uni+bigrams with pieces, without and with character 3–5-grams.
+	// Grid is the feature sets cross-validation compares; default:
+	// DefaultFeatures, and with a Lexicon also DefaultFeatures with
+	// concepts.
 	Grid []Features
 	// L2 is the regularisation strengths compared; default 1e-5, 3e-5, 1e-4.
 	L2 []float64
@@ -52,6 +58,9 @@ type TrainConfig struct {
 	Seed uint64
 	// Tokenizer is the tokenizer.json the model carries.
 	Tokenizer []byte
+	// Lexicon is the lexicon.json (see [Lexicon]) that grid points with
+	// Features.Concepts use; the model carries it when they win.
+	Lexicon []byte
 	// Created is recorded in the manifest.
 	Created time.Time
 	// Data records the data files in the manifest.
@@ -87,6 +96,20 @@ func Train(train, dev []Example, cfg TrainConfig) (*Model, error) {
 		return nil, err
 	}
 	t := &trainer{cfg: cfg, tok: tok, labels: labels}
+	if cfg.Lexicon != nil {
+		lx, err := ParseLexicon(cfg.Lexicon)
+		if err != nil {
+			return nil, fmt.Errorf("train: %w", err)
+		}
+		if t.lex, err = compileLexicon(lx, tok); err != nil {
+			return nil, fmt.Errorf("train: %w", err)
+		}
+	}
+	for _, f := range cfg.Grid {
+		if f.Concepts && t.lex == nil {
+			return nil, errors.New("train: grid: concepts need a lexicon")
+		}
+	}
 	t.multi = slices.ContainsFunc(train, func(e Example) bool { return len(e.Labels) > 1 })
 	targets := map[string]bool{}
 	for _, e := range slices.Concat(train, dev) {
@@ -123,7 +146,7 @@ func Train(train, dev []Example, cfg TrainConfig) (*Model, error) {
 	var points []GridPoint
 	steps, done := len(grid)*len(cfg.L2)*cfg.Folds+1, 0
 	if cfg.Folds > 1 {
-		folds := t.folds(len(train))
+		folds := t.folds(train)
 		for _, feat := range grid {
 			v := t.vectors(trainSet, feat)
 			oofs := t.crossValidate(trainSet, v, cfg.L2, folds, func() {
@@ -170,6 +193,9 @@ func Train(train, dev []Example, cfg TrainConfig) (*Model, error) {
 		}
 	}
 	m := newModel(man, tok, cfg.Tokenizer, w, b)
+	if best.Features.Concepts {
+		m.lex, m.lexJSON = t.lex, cfg.Lexicon
+	}
 
 	// Thresholds: on dev when given, else on the out-of-fold predictions.
 	var th []float64
@@ -208,9 +234,11 @@ func (c *TrainConfig) defaults() {
 		c.Languages = []string{"en"}
 	}
 	if len(c.Grid) == 0 {
-		c.Grid = []Features{
-			DefaultFeatures,
-			{Dim: DefaultFeatures.Dim, WordNgrams: 2, Pieces: true, CharMin: 3, CharMax: 5},
+		c.Grid = []Features{DefaultFeatures}
+		if c.Lexicon != nil {
+			withConcepts := DefaultFeatures
+			withConcepts.Concepts = true
+			c.Grid = append(c.Grid, withConcepts)
 		}
 	}
 	if len(c.L2) == 0 {
@@ -275,6 +303,7 @@ func (c *TrainConfig) labelSet(train, dev []Example) ([]LabelEntry, error) {
 type trainer struct {
 	cfg     TrainConfig
 	tok     *tokenize.Tokenizer
+	lex     *lexicon
 	labels  []LabelEntry
 	targets []string
 	multi   bool
@@ -331,7 +360,7 @@ type vectorized struct {
 }
 
 func (t *trainer) vectors(d *dataset, feat Features) *vectorized {
-	x := extractor{cfg: feat}
+	x := extractor{cfg: feat, lex: t.lex}
 	compact := map[uint32]int32{}
 	var buckets []int32
 	out := make([]sparse, len(d.enc))
@@ -339,7 +368,7 @@ func (t *trainer) vectors(d *dataset, feat Features) *vectorized {
 	for k := range d.enc {
 		i := k
 		x.extract(&d.enc[i], t.tok, targetKey(d.targets[i]), d.targets[i])
-		v := float64(scale(len(x.hashes)))
+		v := float64(scale(len(x.hashes), feat.MinNorm))
 		acc := map[int32]float64{}
 		for _, h := range x.hashes {
 			b := uint32(h & mask)
@@ -520,10 +549,37 @@ func fitBinary(xs []sparse, n int, y []bool, l2 float64, maxEpochs int, seed uin
 	return w
 }
 
-// folds assigns each of n examples to a fold, shuffled by the seed.
-func (t *trainer) folds(n int) []int {
-	perm := rand.New(rand.NewPCG(t.cfg.Seed, 0x5ca1ab1e)).Perm(n)
-	f := make([]int, n)
+// folds assigns each example to a fold. Examples with groups keep their
+// group together: the groups, largest first, each go to the fold with the
+// fewest examples so far. Examples without a group are shuffled by the
+// seed and dealt round the folds.
+func (t *trainer) folds(exs []Example) []int {
+	f := make([]int, len(exs))
+	size := map[string]int{}
+	for _, e := range exs {
+		size[e.Group]++
+	}
+	if len(size) > 1 || exs[0].Group != "" {
+		groups := slices.Collect(maps.Keys(size))
+		slices.SortFunc(groups, func(a, b string) int {
+			if c := cmp.Compare(size[b], size[a]); c != 0 {
+				return c
+			}
+			return cmp.Compare(a, b)
+		})
+		load := make([]int, t.cfg.Folds)
+		fold := map[string]int{}
+		for _, g := range groups {
+			k := slices.Index(load, slices.Min(load))
+			fold[g] = k
+			load[k] += size[g]
+		}
+		for i, e := range exs {
+			f[i] = fold[e.Group]
+		}
+		return f
+	}
+	perm := rand.New(rand.NewPCG(t.cfg.Seed, 0x5ca1ab1e)).Perm(len(exs))
 	for k, i := range perm {
 		f[i] = k % t.cfg.Folds
 	}
@@ -562,7 +618,9 @@ func (t *trainer) crossValidate(d *dataset, v *vectorized, l2s []float64, folds 
 // model wraps weights for prediction during training.
 func (t *trainer) model(feat Features, w, b []float32) *Model {
 	man := Manifest{Features: feat, Targets: t.targets, Labels: t.labels, MultiLabel: t.multi, ExclusiveLabel: t.cfg.ExclusiveLabel}
-	return newModel(man, t.tok, nil, w, b)
+	m := newModel(man, t.tok, nil, w, b)
+	m.lex = t.lex
+	return m
 }
 
 func (t *trainer) probs(m *Model, d *dataset, i int) []float64 {
@@ -747,5 +805,6 @@ func (m *Model) contentVersion() (string, error) {
 	h.Write(meta)
 	h.Write(w)
 	h.Write(m.tokJSON)
+	h.Write(m.lexJSON)
 	return hex.EncodeToString(h.Sum(nil))[:12], nil
 }

@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kljensen/snowball/english"
 	"github.com/sugarme/tokenizer"
 	"github.com/sugarme/tokenizer/model"
 	"github.com/sugarme/tokenizer/model/wordpiece"
@@ -28,6 +29,7 @@ type Tokenizer struct {
 	specials []string // added tokens the library matches in raw text
 	unk      int32
 	cache    *wordCache
+	maxWord  int // longer words are one [UNK]; see appendWord
 }
 
 // Encoding is the result of [Tokenizer.Encode]. Its slices are reused by the
@@ -42,6 +44,9 @@ type Encoding struct {
 	Pieces []int32
 	// PieceWord holds, for each piece, the index of its word.
 	PieceWord []int32
+	// Stems holds each word's English (Snowball) stem; words of fewer
+	// than three bytes are their own stem.
+	Stems []string
 }
 
 // Word returns the normalised text of word i. It allocates; the hot path
@@ -55,10 +60,11 @@ func (e *Encoding) reset() {
 	e.Words = e.Words[:0]
 	e.Pieces = e.Pieces[:0]
 	e.PieceWord = e.PieceWord[:0]
+	e.Stems = e.Stems[:0]
 }
 
-// DefaultCacheWords bounds the word → pieces cache of a Tokenizer.
-const DefaultCacheWords = 1 << 16
+// DefaultCacheBytes bounds the memory of a Tokenizer's word cache.
+const DefaultCacheBytes = 8 << 20
 
 // Load builds a Tokenizer from the bytes of a tokenizer.json written by
 // [BuildBertJSON] (or an equivalent HuggingFace file).
@@ -80,11 +86,12 @@ func Load(data []byte) (*Tokenizer, error) {
 		MaxInputCharsPerWord(cfg.Model.MaxInputCharsPerWord).
 		Build()
 	t := &Tokenizer{
-		json:  data,
-		model: wp,
-		vocab: make([]string, len(cfg.Model.Vocab)),
-		unk:   int32(cfg.Model.Vocab[cfg.Model.UnkToken]),
-		cache: newWordCache(DefaultCacheWords),
+		json:    data,
+		model:   wp,
+		vocab:   make([]string, len(cfg.Model.Vocab)),
+		unk:     int32(cfg.Model.Vocab[cfg.Model.UnkToken]),
+		cache:   newWordCache(DefaultCacheBytes),
+		maxWord: cfg.Model.MaxInputCharsPerWord,
 	}
 	for tok, id := range cfg.Model.Vocab {
 		t.vocab[id] = tok
@@ -195,19 +202,39 @@ func (t *Tokenizer) hasSpecial(text string) bool {
 }
 
 // appendWord records Norm[start:end] as a word and appends its pieces.
+// A word over the WordPiece limit is [UNK] whatever it holds: it is
+// neither tokenised nor stemmed nor cached, so that a flood of long unique
+// words costs neither CPU nor cache space.
 func (t *Tokenizer) appendWord(e *Encoding, start, end int32) {
 	w := int32(len(e.Words))
 	e.Words = append(e.Words, [2]int32{start, end})
 	word := e.Norm[start:end]
-	pieces, ok := t.cache.get(word)
-	if !ok {
-		pieces = t.wordPieces(string(word))
-		t.cache.put(string(word), pieces)
+	var info wordInfo
+	switch {
+	case utf8.RuneCount(word) > t.maxWord:
+		info = wordInfo{pieces: t.unkPieces(), stem: ""}
+	default:
+		var ok bool
+		if info, ok = t.cache.get(word); !ok {
+			info = wordInfo{pieces: t.wordPieces(string(word)), stem: stem(string(word))}
+			t.cache.put(string(word), info)
+		}
 	}
-	for _, p := range pieces {
+	for _, p := range info.pieces {
 		e.Pieces = append(e.Pieces, p)
 		e.PieceWord = append(e.PieceWord, w)
 	}
+	e.Stems = append(e.Stems, info.stem)
+}
+
+func (t *Tokenizer) unkPieces() []int32 { return []int32{t.unk} }
+
+// stem returns the Snowball English stem of a lower-case word.
+func stem(word string) string {
+	if len(word) < 3 {
+		return word
+	}
+	return english.Stem(word, true)
 }
 
 // wordPieces runs the library's WordPiece model on one pre-tokenised word.
@@ -242,6 +269,9 @@ func (t *Tokenizer) encodeLibrary(text string, e *Encoding) error {
 		}
 		e.Pieces = append(e.Pieces, id)
 		e.PieceWord = append(e.PieceWord, int32(len(e.Words)-1))
+	}
+	for i := range e.Words {
+		e.Stems = append(e.Stems, stem(e.Word(i)))
 	}
 	return nil
 }
@@ -294,32 +324,50 @@ func (t *Tokenizer) reference(text string) (ids []int32, words []int, err error)
 	return ids, enc.Words, nil
 }
 
-// wordCache maps words to their pieces, bounded to max words. Readers see
-// an immutable snapshot through an atomic pointer, so the common hit costs
-// one map lookup and no lock that cores would contend for; new words go to
-// a small locked map that is merged into a fresh snapshot once it fills.
-// When the snapshot would exceed max it starts again empty, which keeps
-// memory bounded at the cost of a brief refill — cheaper than LRU
-// bookkeeping on every hit of a Zipfian stream.
+// wordInfo is what the cache keeps of a word.
+type wordInfo struct {
+	pieces []int32
+	stem   string
+}
+
+// size estimates the bytes an entry holds: the key, the pieces, the stem
+// and the map's and slices' own overhead.
+func (w wordInfo) size(word string) int {
+	return len(word) + 4*len(w.pieces) + len(w.stem) + 96
+}
+
+// wordCache maps words to their pieces and stems, bounded in bytes. Readers
+// see an immutable snapshot through an atomic pointer, so the common hit
+// costs one map lookup and no lock that cores would contend for; new words
+// go to a small locked map that is merged into a fresh snapshot once it
+// fills. When the snapshot would exceed its budget it starts again empty,
+// which keeps memory bounded at the cost of a brief refill — cheaper than
+// LRU bookkeeping on every hit of a Zipfian stream. While a snapshot is
+// rebuilt the old one is still referenced, so the peak is twice the budget.
 type wordCache struct {
-	snap    atomic.Pointer[map[string][]int32]
-	mu      sync.Mutex // guards pending
-	pending map[string][]int32
-	max     int
+	snap      atomic.Pointer[cacheSnap]
+	mu        sync.Mutex // guards pending and pendingSz
+	pending   map[string]wordInfo
+	pendingSz int
+	maxBytes  int
+}
+
+type cacheSnap struct {
+	words map[string]wordInfo
+	bytes int
 }
 
 // pendingWords is how many new words wait before a snapshot is rebuilt.
 const pendingWords = 256
 
-func newWordCache(max int) *wordCache {
-	c := &wordCache{pending: make(map[string][]int32), max: max}
-	empty := make(map[string][]int32)
-	c.snap.Store(&empty)
+func newWordCache(maxBytes int) *wordCache {
+	c := &wordCache{pending: make(map[string]wordInfo), maxBytes: maxBytes}
+	c.snap.Store(&cacheSnap{words: map[string]wordInfo{}})
 	return c
 }
 
-func (c *wordCache) get(word []byte) ([]int32, bool) {
-	if p, ok := (*c.snap.Load())[string(word)]; ok { // no allocation: the compiler converts in place
+func (c *wordCache) get(word []byte) (wordInfo, bool) {
+	if p, ok := c.snap.Load().words[string(word)]; ok { // no allocation: the compiler converts in place
 		return p, true
 	}
 	c.mu.Lock()
@@ -328,23 +376,34 @@ func (c *wordCache) get(word []byte) ([]int32, bool) {
 	return p, ok
 }
 
-func (c *wordCache) put(word string, pieces []int32) {
+func (c *wordCache) put(word string, info wordInfo) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.pending[word] = pieces
-	if len(c.pending) < pendingWords {
+	if _, ok := c.pending[word]; !ok {
+		c.pendingSz += info.size(word)
+	}
+	c.pending[word] = info
+	if len(c.pending) < pendingWords && c.pendingSz < c.maxBytes/16 {
 		return
 	}
-	old := *c.snap.Load()
-	next := make(map[string][]int32, len(old)+len(c.pending))
-	if len(old)+len(c.pending) <= c.max {
-		for k, v := range old {
-			next[k] = v
+	old := c.snap.Load()
+	next := &cacheSnap{words: make(map[string]wordInfo, len(old.words)+len(c.pending))}
+	if old.bytes+c.pendingSz <= c.maxBytes {
+		for k, v := range old.words {
+			next.words[k] = v
 		}
+		next.bytes = old.bytes
 	}
 	for k, v := range c.pending {
-		next[k] = v
+		if _, ok := next.words[k]; !ok {
+			next.bytes += v.size(k)
+		}
+		next.words[k] = v
 	}
-	c.snap.Store(&next)
+	c.snap.Store(next)
 	clear(c.pending)
+	c.pendingSz = 0
 }
+
+// CacheBytes reports the bytes held by the word cache's snapshot.
+func (t *Tokenizer) CacheBytes() int { return t.cache.snap.Load().bytes }

@@ -100,6 +100,9 @@ func (e env) classify(ctx context.Context, args []string) error {
 		return nil
 	}
 	for n := 1; sc.Scan(); n++ {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue // a blank line is a separator, not a text
+		}
 		texts = append(texts, sc.Text())
 		lines = append(lines, n)
 		if len(texts) == chunkLines {
@@ -262,7 +265,7 @@ func writeRow(tw io.Writer, text string, r stance.Result) {
 	}
 	labels := strings.Join(r.Labels, ",")
 	if r.Abstained {
-		labels = "(abstained)"
+		labels += " (below threshold)"
 	}
 	top := 0.0
 	for _, s := range r.Scores {

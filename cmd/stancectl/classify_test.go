@@ -121,31 +121,47 @@ func TestClassifyJSON(t *testing.T) {
 	}
 }
 
-func TestClassifyFileWithEmptyLine(t *testing.T) {
+func TestClassifyFileSkipsBlankLines(t *testing.T) {
 	t.Parallel()
 	for _, blank := range []string{"", "   \t"} {
 		t.Run(fmt.Sprintf("%q", blank), func(t *testing.T) {
 			t.Parallel()
 			file := writeFile(t, t.TempDir(), "in.txt", []byte(keywordText+"\n"+blank+"\n"+multipolarText+"\n"))
 			stdout, stderr, err := cli(t, "", "classify", "--local", "--json", "--file", file)
-			wantExit(t, err, 1)
-			if want := file + ":2: text is empty"; !strings.Contains(stderr, want) {
-				t.Errorf("stderr = %q, want it to contain %q", stderr, want)
-			}
-			if strings.Contains(stderr, file+":1:") || strings.Contains(stderr, file+":3:") {
-				t.Errorf("stderr = %q, want only line 2 reported", stderr)
+			if err != nil {
+				t.Fatalf("classify: %v\nstderr:\n%s", err, stderr)
 			}
 			objs := jsonLines(t, stdout)
 			lines := decodeClassifyLines(t, stdout)
-			if len(lines) != 3 {
-				t.Fatalf("got %d JSON lines, want 3:\n%s", len(lines), stdout)
+			if len(lines) != 2 {
+				t.Fatalf("got %d JSON lines, want 2:\n%s", len(lines), stdout)
 			}
 			checkClassified(t, objs[0], lines[0], 1, keywordText)
-			checkClassified(t, objs[2], lines[2], 3, multipolarText)
-			if l := lines[1]; l.Line != 2 || l.Text != blank || l.Error == "" || len(l.Labels) != 0 || len(l.Scores) != 0 {
-				t.Errorf("line 2 = %+v, want line 2, its text, an error and no labels or scores", l)
-			}
+			checkClassified(t, objs[1], lines[1], 3, multipolarText)
 		})
+	}
+}
+
+func TestClassifyFileWithContentFreeLine(t *testing.T) {
+	t.Parallel()
+	file := writeFile(t, t.TempDir(), "in.txt", []byte(keywordText+"\n\u200b\u200e?!\n"+multipolarText+"\n"))
+	stdout, stderr, err := cli(t, "", "classify", "--local", "--json", "--file", file)
+	wantExit(t, err, 1)
+	if want := file + ":2: text has no content"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr = %q, want it to contain %q", stderr, want)
+	}
+	if strings.Contains(stderr, file+":1:") || strings.Contains(stderr, file+":3:") {
+		t.Errorf("stderr = %q, want only line 2 reported", stderr)
+	}
+	objs := jsonLines(t, stdout)
+	lines := decodeClassifyLines(t, stdout)
+	if len(lines) != 3 {
+		t.Fatalf("got %d JSON lines, want 3:\n%s", len(lines), stdout)
+	}
+	checkClassified(t, objs[0], lines[0], 1, keywordText)
+	checkClassified(t, objs[2], lines[2], 3, multipolarText)
+	if l := lines[1]; l.Line != 2 || l.Error == "" || len(l.Labels) != 0 || len(l.Scores) != 0 {
+		t.Errorf("line 2 = %+v, want line 2, an error and no labels or scores", l)
 	}
 }
 

@@ -8,7 +8,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/schollz/progressbar/v3"
@@ -42,6 +44,33 @@ func (r readFlagValues) options() dataset.Options {
 		Format: dataset.Format(*r.format), TextCol: *r.textCol, LabelCol: *r.labelCol,
 		TargetCol: *r.targetCol, SkipBad: *r.skipBad,
 	}
+}
+
+// readData reads a data file for eval or train. It says once on stderr
+// how many rows were skipped as malformed and how many carried fields or
+// columns the reader leaves aside.
+func (e env) readData(path string, opt dataset.Options) ([]dataset.Example, error) {
+	exs, skipped, err := dataset.ReadFile(path, opt)
+	if err != nil {
+		return nil, err
+	}
+	if skipped > 0 {
+		fmt.Fprintf(e.stderr, "%s: skipped %d malformed rows\n", path, skipped)
+	}
+	unused := map[string]int{}
+	for _, x := range exs {
+		for _, f := range x.Unused {
+			unused[f]++
+		}
+	}
+	if len(unused) > 0 {
+		var parts []string
+		for _, f := range slices.Sorted(maps.Keys(unused)) {
+			parts = append(parts, fmt.Sprintf("%q in %d", f, unused[f]))
+		}
+		fmt.Fprintf(e.stderr, "%s: ignored fields not used: %s of %d rows\n", path, strings.Join(parts, ", "), len(exs))
+	}
+	return exs, nil
 }
 
 // backend is what the classify, doc, info and eval commands run against:

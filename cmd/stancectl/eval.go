@@ -47,12 +47,9 @@ func (e env) eval(ctx context.Context, args []string) error {
 		fs.Usage()
 		return errors.New("eval: --data is required")
 	}
-	exs, skipped, err := dataset.ReadFile(*data, rf.options())
+	exs, err := e.readData(*data, rf.options())
 	if err != nil {
 		return err
-	}
-	if skipped > 0 {
-		fmt.Fprintf(e.stderr, "%s: skipped %d malformed rows\n", *data, skipped)
 	}
 	opt := eval.Options{Seed: *seed, Bootstrap: *bootstrap}
 	if *bootstrap == 0 {
@@ -229,7 +226,7 @@ func evalItems(exs []dataset.Example, results []stance.Result) ([]eval.Item, err
 		if r.Err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", x.File, x.Line, r.Err)
 		}
-		it := eval.Item{Gold: x.Labels, Pred: r.Labels, Top: r.Top, Target: x.Target}
+		it := eval.Item{Gold: x.Labels, Pred: r.Labels, Abstained: r.Abstained, Top: r.Top, Target: x.Target}
 		if len(r.Scores) > 0 {
 			it.Scores = make(map[string]float64, len(r.Scores))
 			for _, s := range r.Scores {
@@ -393,7 +390,7 @@ func (e env) crossValidate(ctx context.Context, exs []dataset.Example, k int, se
 func toLinear(exs []dataset.Example) []linear.Example {
 	out := make([]linear.Example, len(exs))
 	for i, x := range exs {
-		out[i] = linear.Example{Text: x.Text, Target: x.Target, Labels: x.Labels}
+		out[i] = linear.Example{Text: x.Text, Target: x.Target, Labels: x.Labels, Group: x.Batch}
 	}
 	return out
 }

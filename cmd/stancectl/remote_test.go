@@ -91,14 +91,14 @@ func TestEvalRemoteEqualsLocal(t *testing.T) {
 }
 
 // TestClassifyRemoteEqualsLocal checks classify --addr against --local with
-// the same model, the empty line included.
+// the same model, a line without content included.
 func TestClassifyRemoteEqualsLocal(t *testing.T) {
 	t.Parallel()
 	f := trainedModel(t)
 	addr := serve(t, f.model)
 	input := strings.Join([]string{
 		"Kenya said that a multipolar world is taking shape and that the Global South should have a greater voice in global governance.",
-		" ",
+		"\u200b...",
 		"The delegation from Fiji arrived in the capital on Monday and the talks will begin on Tuesday.",
 	}, "\n") + "\n"
 
@@ -106,8 +106,8 @@ func TestClassifyRemoteEqualsLocal(t *testing.T) {
 	for i, mode := range [][]string{{"--local", "--model", f.model}, {"--addr", addr, "--timeout", "10s"}} {
 		stdout, stderr, err := cli(t, input, append([]string{"classify", "--json"}, mode...)...)
 		wantExit(t, err, 1)
-		if !strings.Contains(stderr, "stdin:2: text is empty") {
-			t.Errorf("%s: stderr = %q, want stdin:2: text is empty", mode[0], stderr)
+		if !strings.Contains(stderr, "stdin:2: text has no content") {
+			t.Errorf("%s: stderr = %q, want stdin:2: text has no content", mode[0], stderr)
 		}
 		outs[i] = jsonLines(t, stdout)
 	}

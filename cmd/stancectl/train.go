@@ -33,6 +33,7 @@ func (e env) train(ctx context.Context, args []string) error {
 	folds := fs.Int("cv", 3, "cross-validation folds for choosing hyperparameters (1 = no search)")
 	l2 := fs.String("l2", "", "comma-separated L2 strengths to compare (default 1e-5,3e-5,1e-4)")
 	tokFile := fs.String("tokenizer", "", "tokenizer.json `FILE` (default: the default model's)")
+	lexFile := fs.String("lexicon", "", "concept lexicon `FILE` (JSON); cross-validation compares features with and without it")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	rf := readFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -73,6 +74,14 @@ func (e env) train(ctx context.Context, args []string) error {
 	}
 	if err != nil {
 		return err
+	}
+	if *lexFile != "" {
+		if cfg.Lexicon, err = os.ReadFile(*lexFile); err != nil {
+			return err
+		}
+		if _, err := linear.ParseLexicon(cfg.Lexicon); err != nil {
+			return fmt.Errorf("%s: %w", *lexFile, err)
+		}
 	}
 	cfg.Created = time.Now()
 	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
@@ -127,12 +136,9 @@ func (e env) readExamples(path string, opt dataset.Options, role string, refs ma
 	if err != nil {
 		return nil, err
 	}
-	exs, skipped, err := dataset.ReadFile(path, opt)
+	exs, err := e.readData(path, opt)
 	if err != nil {
 		return nil, err
-	}
-	if skipped > 0 {
-		fmt.Fprintf(e.stderr, "%s: skipped %d malformed rows\n", path, skipped)
 	}
 	sum := sha256.Sum256(raw)
 	refs[role] = linear.DataRef{File: filepath.ToSlash(path), SHA256: hex.EncodeToString(sum[:]), Examples: len(exs)}

@@ -1,0 +1,83 @@
+package linear
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// wordKind classes a normalised word for the feature options.
+type wordKind uint8
+
+const (
+	contentWord wordKind = iota
+	functionWord
+	negationWord
+	punctWord // no letter or digit
+)
+
+// functionWords are English closed-class words: articles, pronouns,
+// prepositions, conjunctions, auxiliaries and a few fillers of wire copy.
+// They carry a writer's style, not a stance. Words that can carry one on
+// their own ("against", "without", "must") are left out of the list, and
+// negations have a class of their own.
+var functionWords = setOf(`a an the this that these those some any each every all both either
+	i me my we us our you your he him his she her it its they them their one ones
+	who whom whose which what where when why how there here
+	and or but so yet if then than as because while although though whether
+	of in on at to for from by with about into onto over under between through
+	during before after since until upon within across along among around via per
+	is am are was were be been being has have had do does did done having
+	will would shall can could may might should
+	also just very too more most much many such only even still again
+	s t d ll m re ve said says say told tell according
+	don doesn didn isn aren wasn weren hasn haven hadn won wouldn shouldn couldn`)
+
+// negations start a negation scope; so does the "t" of "n't", which BERT
+// splits off as "didn ' t" (see wordKinds).
+var negations = setOf(`not no never neither nor cannot none nothing nobody hardly refused refuses declined declines`)
+
+func setOf(words string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(words) {
+		m[w] = true
+	}
+	return m
+}
+
+// wordKinds appends the class of each of the words to kinds.
+func wordKinds(kinds []wordKind, words int, word func(int) []byte) []wordKind {
+	for i := range words {
+		k := kindOf(word(i))
+		if k == functionWord && i >= 2 && string(word(i)) == "t" && string(word(i-1)) == "'" {
+			k = negationWord
+		}
+		kinds = append(kinds, k)
+	}
+	return kinds
+}
+
+// kindOf classes a normalised word.
+func kindOf(w []byte) wordKind {
+	if negations[string(w)] {
+		return negationWord
+	}
+	if functionWords[string(w)] {
+		return functionWord
+	}
+	for i := 0; i < len(w); {
+		r, size := utf8.DecodeRune(w[i:])
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return contentWord
+		}
+		i += size
+	}
+	return punctWord
+}
+
+// IsFunctionWord reports whether a feature name is a function word or
+// punctuation, the features that should not decide a stance.
+func IsFunctionWord(feature string) bool {
+	k := kindOf([]byte(feature))
+	return k == functionWord || k == punctWord
+}
