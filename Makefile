@@ -31,6 +31,12 @@ lint: ## gofmt, go vet and buf lint
 	$(BUF) lint
 	$(BUF) format -d --exit-code
 
+# What the proto must stay compatible with: by default the commit before.
+BREAKING_AGAINST ?= .git\#ref=HEAD~1
+.PHONY: breaking
+breaking: ## fail when the proto breaks the wire or JSON form of BREAKING_AGAINST (a buf input)
+	$(BUF) breaking --against '$(BREAKING_AGAINST)'
+
 .PHONY: generate
 generate: ## regenerate the Go code of proto/
 	$(BUF) generate
