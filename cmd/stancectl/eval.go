@@ -40,7 +40,7 @@ func (e env) eval(ctx context.Context, args []string) error {
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	cf := connFlags(fs)
 	rf := readFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *data == "" {
