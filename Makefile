@@ -31,6 +31,12 @@ lint: ## gofmt, go vet and buf lint
 	$(BUF) lint
 	$(BUF) format -d --exit-code
 
+# What the proto must stay compatible with: by default the commit before.
+BREAKING_AGAINST ?= .git\#ref=HEAD~1
+.PHONY: breaking
+breaking: ## fail when the proto breaks the wire or JSON form of BREAKING_AGAINST (a buf input)
+	$(BUF) breaking --against '$(BREAKING_AGAINST)'
+
 .PHONY: generate
 generate: ## regenerate the Go code of proto/
 	$(BUF) generate
@@ -39,6 +45,19 @@ generate: ## regenerate the Go code of proto/
 checkgenerate: generate ## fail when the committed generated code is stale
 	@git diff --exit-code -- gen || { echo "generated code is stale: run make generate and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- gen)" || { echo "untracked generated files:"; git status --porcelain -- gen; exit 1; }
+
+# Debian's interpreter, which sees the python3-grpcio and python3-grpc-tools
+# packages.
+PYTHON ?= /usr/bin/python3
+.PHONY: examples-python
+examples-python: ## generate the Python example's stubs from proto/ (python3-grpc-tools)
+	rm -rf examples/python/gen && mkdir -p examples/python/gen
+	$(PYTHON) -m grpc_tools.protoc -I proto --python_out=examples/python/gen --grpc_python_out=examples/python/gen stance/v1/stance.proto
+
+.PHONY: examples
+examples: examples-python ## run the Python and Node example clients against a stanced on loopback
+	cd examples/node && npm ci --no-audit --no-fund
+	PYTHON=$(PYTHON) scripts/examples.sh
 
 .PHONY: model
 model: ## retrain the default model from data/ into models/default

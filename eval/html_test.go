@@ -86,3 +86,30 @@ func TestWriteHTMLErrors(t *testing.T) {
 		t.Error("WriteHTML under a regular file = nil, want an error")
 	}
 }
+
+func TestWriteHTMLRunAndWorstErrors(t *testing.T) {
+	r := goldenReport(t)
+	r.Run = &Run{Model: "news", ModelVersion: "v7", Data: "data/dev.jsonl", DataSHA256: "abc123", Command: "stancectl eval --data data/dev.jsonl", Date: "2024-05-01T00:00:00Z"}
+	r.WorstErrors = []WorstError{{
+		Source: "data/dev.jsonl:7", Text: "A <b>bold</b> claim.", Gold: []string{"pro"}, Pred: []string{"none"}, Severity: 0.97,
+		Explanations: []ErrorExplanation{{Label: "none", Contributions: []Contribution{{Feature: "claim", Weight: 1.25}}}},
+	}}
+	dir := t.TempDir()
+	if err := WriteHTML(dir, r); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"news v7", "data/dev.jsonl", "abc123", "stancectl eval --data data/dev.jsonl", "2024-05-01T00:00:00Z",
+		"Worst errors", "data/dev.jsonl:7", "A &lt;b&gt;bold&lt;/b&gt; claim.", "none: claim &#43;1.25", "0.970"} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("index.html does not contain %q", want)
+		}
+	}
+	b, err := ReadBaseline(filepath.Join(dir, "report.json"))
+	if err != nil || b.MacroF1 != r.MacroF1 {
+		t.Errorf("report.json with run and worst errors: %v, macro F1 %v; want it readable as a baseline", err, b)
+	}
+}

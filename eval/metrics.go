@@ -109,6 +109,11 @@ type Report struct {
 	FAvgByTarget map[string]float64 `json:"f_avg_by_target,omitempty"`
 	// Latency is filled by callers that time the classifier, as over gRPC.
 	Latency *Latency `json:"latency,omitempty"`
+	// Run says what was measured; filled by callers.
+	Run *Run `json:"run,omitempty"`
+	// WorstErrors are the most confidently wrong items; filled by callers,
+	// who have the texts and can ask for explanations.
+	WorstErrors []WorstError `json:"worst_errors,omitempty"`
 }
 
 // Confusion is a confusion matrix of gold top label against predicted top

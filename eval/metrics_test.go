@@ -3,6 +3,7 @@ package eval
 import (
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -412,5 +413,29 @@ func TestComputeNoLabels(t *testing.T) {
 	}
 	if len(r.Labels) != 0 || r.MacroF1 != 0 || r.HammingLoss != 0 || r.ExactMatch != 1 || r.Abstained != 2 {
 		t.Errorf("report = %+v, want no labels, exact match 1, 2 abstained", r)
+	}
+}
+
+func TestWorst(t *testing.T) {
+	items := []Item{
+		{Gold: []string{"a"}, Pred: []string{"a"}, Scores: map[string]float64{"a": 0.9}},                 // right
+		{Gold: []string{"a"}, Pred: []string{"b"}, Scores: map[string]float64{"a": 0.3, "b": 0.6}},       // wrong b at 0.6, missed a at 0.3: 0.7
+		{Gold: []string{"b"}, Pred: []string{"a"}, Scores: map[string]float64{"a": 0.95, "b": 0.2}},      // 0.95
+		{Gold: []string{"a", "b"}, Pred: []string{"a"}, Scores: map[string]float64{"a": 0.9, "b": 0.45}}, // missed b: 0.55
+		{Gold: []string{"b"}, Pred: []string{"a"}, Scores: map[string]float64{"a": 0.95, "b": 0.01}},     // 0.99
+	}
+	idx, sev := Worst(items, 3)
+	if want := []int{4, 2, 1}; !slices.Equal(idx, want) {
+		t.Errorf("Worst = %v, want %v", idx, want)
+	}
+	for i, want := range []float64{0.99, 0.95, 0.7} {
+		if i < len(sev) && math.Abs(sev[i]-want) > 1e-12 {
+			t.Errorf("severity %d = %v, want %v", i, sev[i], want)
+		}
+	}
+	// Without scores, more wrong decisions rank first.
+	idx, sev = Worst([]Item{{Gold: []string{"a"}, Pred: []string{"b"}}, {Gold: []string{"a", "c"}, Pred: []string{"b"}}, {Gold: []string{"a"}, Pred: []string{"a"}}}, 10)
+	if !slices.Equal(idx, []int{1, 0}) || !slices.Equal(sev, []float64{3, 2}) {
+		t.Errorf("Worst without scores = %v %v, want [1 0] [3 2]", idx, sev)
 	}
 }

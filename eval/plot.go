@@ -13,21 +13,28 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// Plot sizes.
+// Plot sizes: at 96 dpi about 600 pixels wide, two side by side on a
+// 1280-pixel page; the heat map is square to leave its rotated column
+// names room.
 const (
 	plotWidth  = 16 * vg.Centimeter
 	plotHeight = 12 * vg.Centimeter
+	heatSize   = 16 * vg.Centimeter
 )
 
-// renderPNG draws p as a PNG. gonum/plot panics on some degenerate inputs;
-// such a panic becomes an error rather than reaching the caller.
-func renderPNG(p *plot.Plot) (data []byte, err error) {
+// renderPNG draws p as a plotWidth × plotHeight PNG.
+func renderPNG(p *plot.Plot) ([]byte, error) { return renderSizedPNG(p, plotWidth, plotHeight) }
+
+// renderSizedPNG draws p as a PNG of w × h. gonum/plot panics on some
+// degenerate inputs; such a panic becomes an error rather than reaching
+// the caller.
+func renderSizedPNG(p *plot.Plot, w, h vg.Length) (data []byte, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			data, err = nil, fmt.Errorf("draw plot: %v", v)
 		}
 	}()
-	wt, err := p.WriterTo(plotWidth, plotHeight, "png")
+	wt, err := p.WriterTo(w, h, "png")
 	if err != nil {
 		return nil, fmt.Errorf("draw plot: %w", err)
 	}
@@ -115,17 +122,29 @@ func confusionPNG(r *Report) ([]byte, error) {
 	p.Y.Label.Text = "gold top label"
 	p.Add(hm, lbl)
 	p.NominalX(cm.Labels...)
-	rev := make([]string, n)
-	for i, l := range cm.Labels {
-		rev[n-1-i] = l
-	}
-	p.NominalY(rev...)
+	// Column names run diagonally, so long ones do not overlap.
+	p.X.Tick.Label.Rotation = math.Pi / 4
+	p.X.Tick.Label.XAlign = draw.XRight
+	p.X.Tick.Label.YAlign = draw.YTop
+	p.NominalY(reversed(cm.Labels)...)
 	p.X.Min, p.X.Max = -0.5, float64(n)-0.5
 	p.Y.Min, p.Y.Max = -0.5, float64(n)-0.5
-	return renderPNG(p)
+	return renderSizedPNG(p, heatSize, heatSize)
 }
 
-// f1PNG draws the per-label F1 as bars with their bootstrap intervals.
+// reversed returns a reversed copy of s: plots count y upwards, and the
+// first label belongs at the top.
+func reversed(s []string) []string {
+	out := make([]string, len(s))
+	for i, v := range s {
+		out[len(s)-1-i] = v
+	}
+	return out
+}
+
+// f1PNG draws the per-label F1 as horizontal bars, the first label at the
+// top, with their bootstrap intervals: label names of any length stay
+// legible on the vertical axis.
 func f1PNG(r *Report) ([]byte, error) {
 	const title = "Per-label F1"
 	n := len(r.Labels)
@@ -135,40 +154,42 @@ func f1PNG(r *Report) ([]byte, error) {
 	vals := make(plotter.Values, n)
 	errs := struct {
 		plotter.XYs
-		plotter.YErrors
-	}{make(plotter.XYs, 0, n), make(plotter.YErrors, 0, n)}
+		plotter.XErrors
+	}{make(plotter.XYs, 0, n), make(plotter.XErrors, 0, n)}
 	for i, l := range r.Labels {
 		f := r.PerLabel[l].F1
-		vals[i] = f
+		y := n - 1 - i
+		vals[y] = f
 		if ci, ok := r.PerLabelF1CI[l]; ok {
-			errs.XYs = append(errs.XYs, plotter.XY{X: float64(i), Y: f})
-			errs.YErrors = append(errs.YErrors, struct{ Low, High float64 }{
+			errs.XYs = append(errs.XYs, plotter.XY{X: f, Y: float64(y)})
+			errs.XErrors = append(errs.XErrors, struct{ Low, High float64 }{
 				Low: math.Max(f-ci[0], 0), High: math.Max(ci[1]-f, 0),
 			})
 		}
 	}
-	bars, err := plotter.NewBarChart(vals, vg.Points(30))
+	bars, err := plotter.NewBarChart(vals, vg.Points(18))
 	if err != nil {
 		return nil, fmt.Errorf("bars: %w", err)
 	}
+	bars.Horizontal = true
 	bars.Color = color.RGBA{R: 66, G: 133, B: 244, A: 255}
 	bars.LineStyle.Width = 0
 
 	p := plot.New()
 	p.Title.Text = title
-	p.Y.Label.Text = "F1"
+	p.X.Label.Text = "F1"
 	p.Add(plotter.NewGrid(), bars)
 	if len(errs.XYs) > 0 {
-		eb, err := plotter.NewYErrorBars(errs)
+		eb, err := plotter.NewXErrorBars(errs)
 		if err != nil {
 			return nil, fmt.Errorf("error bars: %w", err)
 		}
 		p.Add(eb)
 		p.Title.Text += " (95% bootstrap CI)"
 	}
-	p.NominalX(r.Labels...)
-	p.X.Min, p.X.Max = -0.5, float64(n)-0.5
-	p.Y.Min, p.Y.Max = 0, 1
+	p.NominalY(reversed(r.Labels)...)
+	p.Y.Min, p.Y.Max = -0.5, float64(n)-0.5
+	p.X.Min, p.X.Max = 0, 1
 	return renderPNG(p)
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/stanceproject/stance"
 	"github.com/stanceproject/stance/engine"
 	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
+	"github.com/stanceproject/stance/internal/apiconv"
 )
 
 // ServiceName is the health-check name that answers readiness.
@@ -104,7 +105,7 @@ func (s *Server) Classify(ctx context.Context, req *stancev1.ClassifyRequest) (*
 		return nil, toStatus(ctx, s.log, err).Err()
 	}
 	s.metrics.predicted(res.Labels, res.Abstained, res.Unsupported)
-	return &stancev1.ClassifyResponse{Result: toProtoResult(res)}, nil
+	return &stancev1.ClassifyResponse{Result: apiconv.Result(res)}, nil
 }
 
 // ClassifyBatch implements StanceService.
@@ -141,7 +142,7 @@ func (s *Server) item(ctx context.Context, index int64, r stance.Result, err err
 		return &stancev1.BatchItem{Index: index, Status: &stancev1.ItemStatus{Code: int32(st.Code()), Message: st.Message()}}
 	}
 	s.metrics.predicted(r.Labels, r.Abstained, r.Unsupported)
-	return &stancev1.BatchItem{Index: index, Status: &stancev1.ItemStatus{}, Result: toProtoResult(r)}
+	return &stancev1.BatchItem{Index: index, Status: &stancev1.ItemStatus{}, Result: apiconv.Result(r)}
 }
 
 // ClassifyStream implements StanceService.
@@ -175,29 +176,10 @@ func (s *Server) ClassifyDocument(ctx context.Context, req *stancev1.ClassifyDoc
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err).Err()
 	}
-	out := &stancev1.ClassifyDocumentResponse{
-		EncodingType: unit,
-		ModelVersion: doc.ModelVersion,
-		Summary: &stancev1.DocumentSummary{
-			SentenceCount:    int64(len(doc.Sentences)),
-			AbstainedCount:   int64(doc.Abstained),
-			UnsupportedCount: int64(doc.Unsupported),
-		},
-	}
-	conv := offsetConverter{text: req.GetText(), unit: unit}
 	for _, sent := range doc.Sentences {
 		s.metrics.predicted(sent.Result.Labels, sent.Result.Abstained, sent.Result.Unsupported)
-		out.Sentences = append(out.Sentences, &stancev1.DocumentSentence{
-			Text:        sent.Text,
-			BeginOffset: conv.convert(sent.Start),
-			EndOffset:   conv.convert(sent.End),
-			Result:      toProtoResult(sent.Result),
-		})
 	}
-	for _, l := range doc.Labels {
-		out.Summary.Labels = append(out.Summary.Labels, &stancev1.LabelSummary{Label: l.Label, SentenceCount: int64(l.Sentences), Share: l.Share})
-	}
-	return out, nil
+	return apiconv.Document(doc, req.GetText(), unit), nil
 }
 
 func encodingNames() []string {

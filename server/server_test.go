@@ -26,6 +26,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/testing/protocmp"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/stanceproject/stance/engine"
 	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
@@ -348,8 +350,8 @@ func TestClassifyTarget(t *testing.T) {
 	}
 }
 
-// TestClassifyInvalidUTF8 calls the handler directly: protobuf-go refuses
-// to marshal a proto3 string that is not UTF-8, so no client can send one.
+// TestClassifyInvalidUTF8 calls the handler directly, as an in-process Go
+// caller can: the service still names the bad byte for such a caller.
 func TestClassifyInvalidUTF8(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t, plainModel(t), envOptions{})
@@ -382,35 +384,22 @@ func TestClassifyInvalidUTF8(t *testing.T) {
 	}
 }
 
-// TestClassifyInvalidUTF8OnTheWire pins what a client that bypasses
-// protobuf-go's checks gets for a text that is not UTF-8. The proto
-// promises INVALID_ARGUMENT, but grpc-go decodes the request before any
-// handler or interceptor runs, and protobuf-go's proto3 UTF-8 validation
-// fails the decode, which grpc-go reports as INTERNAL. Only the proto can
-// change that (utf8_validation = NONE, or bytes); update this test then.
-// TestClassifyInvalidUTF8OnTheWire sends invalid UTF-8 through the real
-// stub: the proto turns off decoding-time UTF-8 checks, so the service's
-// own check answers INVALID_ARGUMENT with the offset of the bad byte, for
-// a single text and for one item of a batch.
+// TestClassifyInvalidUTF8OnTheWire sends invalid UTF-8 where the proto
+// has a string. A conforming client refuses to encode it; bytes from one
+// that does not (a BytesValue has the same wire form as a request whose
+// field 1 is the text) fail proto3's UTF-8 check when the server decodes
+// them, before the service runs, so the caller learns why and no result
+// comes back. grpc-go answers such a decoding failure with INTERNAL.
 func TestClassifyInvalidUTF8OnTheWire(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t, plainModel(t), envOptions{})
 	_, err := env.stub.Classify(rpcContext(t), &stancev1.ClassifyRequest{Text: "bad \xff byte"})
-	wantStatus(t, err, codes.InvalidArgument, "text is not valid UTF-8 (bad byte 0xff at offset 4)")
-	resp, err := env.stub.ClassifyBatch(rpcContext(t), &stancev1.ClassifyBatchRequest{Requests: []*stancev1.ClassifyRequest{
-		{Text: "The two countries support a multipolar world."}, {Text: "\xc3\x28 broken"},
-	}})
-	if err != nil {
-		t.Fatalf("ClassifyBatch: %v", err)
-	}
-	if st := resp.GetItems()[1].GetStatus(); codes.Code(st.GetCode()) != codes.InvalidArgument || !strings.Contains(st.GetMessage(), "not valid UTF-8") {
-		t.Errorf("item 1 status = %v, want INVALID_ARGUMENT naming invalid UTF-8", st)
-	}
-	if st := resp.GetItems()[0].GetStatus(); st.GetCode() != 0 {
-		t.Errorf("item 0 status = %v, want OK", st)
-	}
-	if got := counterValue(t, env.reg, "grpc_server_handled_total", map[string]string{"grpc_method": "Classify", "grpc_code": "InvalidArgument"}); got != 1 {
-		t.Errorf("Classify handled InvalidArgument %v times, want 1", got)
+	wantStatus(t, err, codes.Internal, "marshal", "invalid UTF-8")
+
+	for _, method := range []string{"Classify", "ClassifyDocument"} {
+		raw := &wrapperspb.BytesValue{Value: []byte("Fine. Bad \xc3(")}
+		err := env.conn.Invoke(rpcContext(t), "/stance.v1.StanceService/"+method, raw, &emptypb.Empty{})
+		wantStatus(t, err, codes.Internal, "unmarshal", "invalid UTF-8")
 	}
 }
 

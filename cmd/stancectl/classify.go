@@ -4,17 +4,21 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"google.golang.org/protobuf/encoding/protojson"
+
 	"github.com/stanceproject/stance"
+	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
+	"github.com/stanceproject/stance/internal/apiconv"
 )
 
 // chunkLines is how many input lines go to the backend at once.
@@ -28,7 +32,7 @@ func (e env) classify(ctx context.Context, args []string) error {
 	asJSON := fs.Bool("json", false, "print one JSON object per input line")
 	timeout := fs.Duration("timeout", time.Minute, "deadline of each call to the server")
 	cf := connFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	b, closeFn, err := cf.open()
@@ -55,11 +59,10 @@ func (e env) classify(ctx context.Context, args []string) error {
 	}
 	out := bufio.NewWriterSize(e.stdout, 1<<16)
 	defer out.Flush()
-	var tw *tabwriter.Writer
+	var tab *table
 	if !*asJSON {
-		tw = tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-		defer tw.Flush() // keep the rows already classified if a later chunk fails
-		fmt.Fprintln(tw, "TEXT\tLABELS\tTOP\tSCORE\tLANG")
+		tab = newTable("TEXT\tLABELS\tTOP\tSCORE\tLANG")
+		defer tab.writeTo(out) // keep the rows already classified if a later chunk fails
 	}
 	failed := 0
 	emit := func(line int, text string, r stance.Result) error {
@@ -70,7 +73,7 @@ func (e env) classify(ctx context.Context, args []string) error {
 		if *asJSON {
 			return writeJSONResult(out, line, text, r)
 		}
-		writeRow(tw, text, r)
+		tab.addResult(text, r)
 		return nil
 	}
 	sc := bufio.NewScanner(src)
@@ -117,9 +120,6 @@ func (e env) classify(ctx context.Context, args []string) error {
 	if err := flush(); err != nil {
 		return err
 	}
-	if tw != nil {
-		tw.Flush()
-	}
 	if failed > 0 {
 		out.Flush()
 		fmt.Fprintf(e.stderr, "%d text(s) failed\n", failed)
@@ -128,40 +128,30 @@ func (e env) classify(ctx context.Context, args []string) error {
 	return nil
 }
 
-// jsonResult is the machine output of classify, one object per line.
-type jsonResult struct {
-	Line               int               `json:"line"`
-	Text               string            `json:"text"`
-	Labels             []string          `json:"labels"`
-	Top                string            `json:"top,omitempty"`
-	Scores             scoreObject       `json:"scores,omitempty"`
-	Abstained          bool              `json:"abstained,omitempty"`
-	Unsupported        bool              `json:"unsupported_language,omitempty"`
-	Language           string            `json:"language,omitempty"`
-	LanguageConfidence float64           `json:"language_confidence,omitempty"`
-	ModelVersion       string            `json:"model_version,omitempty"`
-	Explanations       []jsonExplanation `json:"explanations,omitempty"`
-	Error              string            `json:"error,omitempty"`
+// classifyJSON is a line of classify --json: the input line, its text, and
+// the API's ClassifyResult as protojson (what grpcurl and the generated
+// clients read), or the error that stopped the text.
+type classifyJSON struct {
+	Line   int             `json:"line"`
+	Text   string          `json:"text"`
+	Result json.RawMessage `json:"result,omitempty"`
+	Error  string          `json:"error,omitempty"`
 }
 
-// jsonExplanation is a stance.Explanation with the snake_case keys of the
-// rest of the machine output.
-type jsonExplanation struct {
-	Label         string             `json:"label"`
-	Bias          float64            `json:"bias"`
-	Contributions []jsonContribution `json:"contributions"`
-}
-
-type jsonContribution struct {
-	Feature string  `json:"feature"`
-	Weight  float64 `json:"weight"`
-}
-
-// jsonShare is a stance.LabelShare in doc's machine output.
-type jsonShare struct {
-	Label     string  `json:"label"`
-	Sentences int     `json:"sentences"`
-	Share     float64 `json:"share"`
+func writeJSONResult(w io.Writer, line int, text string, r stance.Result) error {
+	out := classifyJSON{Line: line, Text: text}
+	if r.Err != nil {
+		out.Error = r.Err.Error()
+	} else {
+		res, err := protojson.Marshal(apiconv.Result(r))
+		if err != nil {
+			return err
+		}
+		out.Result = res
+	}
+	enc := json.NewEncoder(w) // compacts the protojson onto the line
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
 }
 
 // jsonInfo is a stance.ModelInfo in info's machine output.
@@ -193,110 +183,95 @@ func toJSONInfo(info stance.ModelInfo) jsonInfo {
 	return j
 }
 
-func toJSONResult(line int, text string, r stance.Result) jsonResult {
-	j := jsonResult{Line: line, Text: text, Labels: r.Labels, Top: r.Top, Abstained: r.Abstained, Unsupported: r.Unsupported,
-		Language: r.Language, LanguageConfidence: r.LanguageConfidence, ModelVersion: r.ModelVersion}
-	for _, ex := range r.Explanations {
-		je := jsonExplanation{Label: ex.Label, Bias: ex.Bias, Contributions: make([]jsonContribution, len(ex.Contributions))}
-		for i, c := range ex.Contributions {
-			je.Contributions[i] = jsonContribution{Feature: c.Feature, Weight: c.Weight}
-		}
-		j.Explanations = append(j.Explanations, je)
-	}
-	if j.Labels == nil {
-		j.Labels = []string{}
-	}
-	j.Scores = r.Scores
-	if r.Err != nil {
-		j.Error = r.Err.Error()
-	}
-	return j
+// table aligns rows in columns and prints each row's explanations on their
+// own indented lines under it, outside the columns, so that a long
+// explanation does not widen them.
+type table struct {
+	rows  []string
+	notes [][]string
 }
 
-// scoreObject writes scores as one JSON object, label to probability, in
-// the model's label order. encoding/json would sort a map's keys through
-// reflection, which was a fifth of the time of bulk classification.
-type scoreObject []stance.Score
-
-func (s scoreObject) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 32*len(s))
-	b = append(b, '{')
-	for i, sc := range s {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, sc.Label)
-		b = append(b, ':')
-		b = strconv.AppendFloat(b, sc.Score, 'g', -1, 64)
-	}
-	return append(b, '}'), nil
+func newTable(header string) *table {
+	return &table{rows: []string{header + "\n"}, notes: [][]string{nil}}
 }
 
-// appendJSONString appends s as a JSON string: strconv's quoting where it
-// coincides with JSON's (printable ASCII), encoding/json's elsewhere.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
-	}
-	return strconv.AppendQuote(b, s)
-}
-
-func writeJSONResult(w io.Writer, line int, text string, r stance.Result) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return enc.Encode(toJSONResult(line, text, r))
-}
-
-func writeRow(tw io.Writer, text string, r stance.Result) {
-	short := text
+func (t *table) addResult(text string, r stance.Result) {
+	short := strings.ReplaceAll(text, "\t", " ")
 	if rs := []rune(short); len(rs) > 60 {
 		short = string(rs[:59]) + "…"
 	}
+	var row string
 	switch {
 	case r.Err != nil:
-		fmt.Fprintf(tw, "%s\terror: %v\t\t\t\n", short, r.Err)
-		return
+		row = fmt.Sprintf("%s\terror: %v\t\t\t\n", short, r.Err)
 	case r.Unsupported:
-		fmt.Fprintf(tw, "%s\t(unsupported language)\t\t\t%s\n", short, r.Language)
-		return
-	}
-	labels := strings.Join(r.Labels, ",")
-	if r.Abstained {
-		labels += " (below threshold)"
-	}
-	top := 0.0
-	for _, s := range r.Scores {
-		if s.Label == r.Top {
-			top = s.Score
+		row = fmt.Sprintf("%s\t(unsupported language)\t\t\t%s\n", short, r.Language)
+	default:
+		labels := strings.Join(r.Labels, ",")
+		if r.Abstained {
+			labels += " (below threshold)"
 		}
+		top := 0.0
+		for _, s := range r.Scores {
+			if s.Label == r.Top {
+				top = s.Score
+			}
+		}
+		row = fmt.Sprintf("%s\t%s\t%s\t%.3f\t%s\n", short, labels, r.Top, top, r.Language)
 	}
-	fmt.Fprintf(tw, "%s\t%s\t%s\t%.3f\t%s\n", short, labels, r.Top, top, r.Language)
+	var notes []string
 	for _, ex := range r.Explanations {
-		var parts []string
-		for _, c := range ex.Contributions {
-			parts = append(parts, fmt.Sprintf("%s %+.2f", c.Feature, c.Weight))
+		parts := make([]string, len(ex.Contributions))
+		for i, c := range ex.Contributions {
+			parts[i] = fmt.Sprintf("%s %+.2f", c.Feature, c.Weight)
 		}
-		fmt.Fprintf(tw, "  %s:\t%s\t\t\t\n", ex.Label, strings.Join(parts, "; "))
+		notes = append(notes, fmt.Sprintf("%s: %s", ex.Label, strings.Join(parts, "; ")))
 	}
+	t.rows = append(t.rows, row)
+	t.notes = append(t.notes, notes)
+}
+
+func (t *table) writeTo(w io.Writer) error {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	for _, r := range t.rows {
+		io.WriteString(tw, r)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	lines := strings.SplitAfter(b.String(), "\n")
+	for i, notes := range t.notes {
+		io.WriteString(w, strings.TrimRight(lines[i], " \n")+"\n")
+		for _, n := range notes {
+			fmt.Fprintf(w, "    %s\n", n)
+		}
+	}
+	return nil
 }
 
 func (e env) doc(ctx context.Context, args []string) error {
-	fs := e.newFlags("doc", "doc [flags] [FILE]\n\nClassifies a document (FILE, or stdin) sentence by sentence.")
+	fs := e.newFlags("doc", "doc [flags] [FILE]\n\nClassifies a document (--file, a FILE argument, or stdin) sentence by sentence.")
+	file := fs.String("file", "", "read the document from `FILE`")
 	target := fs.String("target", "", "the entity the stance is about (target-conditioned models)")
 	explain := fs.Bool("explain", false, "show the features behind each predicted label")
-	asJSON := fs.Bool("json", false, "print the document result as JSON")
+	asJSON := fs.Bool("json", false, "print the API's ClassifyDocumentResponse as JSON (offsets in UTF-8 bytes)")
 	timeout := fs.Duration("timeout", time.Minute, "deadline of the call")
 	cf := connFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	path := *file
+	switch {
+	case fs.NArg() > 1 || (fs.NArg() == 1 && path != ""):
+		return errors.New("doc: give one document: --file FILE or a FILE argument")
+	case fs.NArg() == 1:
+		path = fs.Arg(0)
 	}
 	var text []byte
 	var err error
-	if fs.NArg() > 0 {
-		text, err = os.ReadFile(fs.Arg(0))
+	if path != "" {
+		text, err = os.ReadFile(path)
 	} else {
 		text, err = io.ReadAll(e.stdin)
 	}
@@ -315,35 +290,21 @@ func (e env) doc(ctx context.Context, args []string) error {
 		return err
 	}
 	if *asJSON {
-		type sentence struct {
-			Start  int        `json:"start"`
-			End    int        `json:"end"`
-			Result jsonResult `json:"result"`
+		out, err := protojson.MarshalOptions{Multiline: true}.Marshal(apiconv.Document(doc, string(text), stancev1.EncodingType_ENCODING_TYPE_UTF8))
+		if err != nil {
+			return err
 		}
-		var out struct {
-			Sentences    []sentence  `json:"sentences"`
-			Labels       []jsonShare `json:"labels"`
-			Abstained    int         `json:"abstained"`
-			Unsupported  int         `json:"unsupported"`
-			ModelVersion string      `json:"model_version"`
-		}
-		out.Abstained, out.Unsupported, out.ModelVersion = doc.Abstained, doc.Unsupported, doc.ModelVersion
-		for _, l := range doc.Labels {
-			out.Labels = append(out.Labels, jsonShare{Label: l.Label, Sentences: l.Sentences, Share: l.Share})
-		}
-		for i, s := range doc.Sentences {
-			out.Sentences = append(out.Sentences, sentence{Start: s.Start, End: s.End, Result: toJSONResult(i+1, s.Text, s.Result)})
-		}
-		enc := json.NewEncoder(e.stdout)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		_, err = fmt.Fprintf(e.stdout, "%s\n", out)
+		return err
+	}
+	tab := newTable("SENTENCE\tLABELS\tTOP\tSCORE\tLANG")
+	for _, s := range doc.Sentences {
+		tab.addResult(s.Text, s.Result)
+	}
+	if err := tab.writeTo(e.stdout); err != nil {
+		return err
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SENTENCE\tLABELS\tTOP\tSCORE\tLANG")
-	for _, s := range doc.Sentences {
-		writeRow(tw, s.Text, s.Result)
-	}
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "LABEL\tSENTENCES\tSHARE\t\t")
 	for _, l := range doc.Labels {
@@ -357,7 +318,7 @@ func (e env) info(ctx context.Context, args []string) error {
 	fs := e.newFlags("info", "info [flags]")
 	asJSON := fs.Bool("json", false, "print JSON")
 	cf := connFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	b, closeFn, err := cf.open()

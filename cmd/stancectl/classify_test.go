@@ -9,6 +9,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+
+	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
 )
 
 // The taxonomy's own examples, which the default model gets right.
@@ -58,25 +62,37 @@ func TestClassifyArgumentsTable(t *testing.T) {
 	}
 }
 
-// classifyLine is a line of classify --json.
+// classifyLine is a line of classify --json, its result decoded as the
+// API's ClassifyResult.
 type classifyLine struct {
-	Line         int                `json:"line"`
-	Text         string             `json:"text"`
-	Labels       []string           `json:"labels"`
-	Scores       map[string]float64 `json:"scores"`
-	ModelVersion string             `json:"model_version"`
-	Language     string             `json:"language"`
-	Error        string             `json:"error"`
+	Line   int
+	Text   string
+	Result *stancev1.ClassifyResult
+	Error  string
 }
 
+// decodeClassifyLines decodes classify --json. protojson rejects unknown
+// fields, so each result must be the API's ClassifyResult as grpcurl
+// prints it.
 func decodeClassifyLines(t *testing.T, stdout string) []classifyLine {
 	t.Helper()
 	var out []classifyLine
 	for _, obj := range jsonLines(t, stdout) {
-		raw, _ := json.Marshal(obj)
-		var l classifyLine
-		if err := json.Unmarshal(raw, &l); err != nil {
-			t.Fatalf("line %s: %v", raw, err)
+		for k := range obj {
+			if !slices.Contains([]string{"line", "text", "result", "error"}, k) {
+				t.Errorf("unexpected key %q in %v", k, obj)
+			}
+		}
+		l := classifyLine{Text: fmt.Sprint(obj["text"])}
+		n, _ := obj["line"].(float64)
+		l.Line = int(n)
+		l.Error, _ = obj["error"].(string)
+		if res, ok := obj["result"]; ok {
+			raw, _ := json.Marshal(res)
+			l.Result = &stancev1.ClassifyResult{}
+			if err := protojson.Unmarshal(raw, l.Result); err != nil {
+				t.Fatalf("result %s is not a ClassifyResult: %v", raw, err)
+			}
 		}
 		out = append(out, l)
 	}
@@ -84,40 +100,53 @@ func decodeClassifyLines(t *testing.T, stdout string) []classifyLine {
 }
 
 // checkClassified checks a successful line of classify --json.
-func checkClassified(t *testing.T, obj map[string]any, l classifyLine, line int, text string) {
+func checkClassified(t *testing.T, l classifyLine, line int, text string) {
 	t.Helper()
-	wantKeys(t, fmt.Sprintf("line %d", line), obj, "line", "text", "labels", "scores", "model_version", "language")
 	if l.Line != line || l.Text != text {
 		t.Errorf("line, text = %d, %q; want %d, %q", l.Line, l.Text, line, text)
 	}
-	if len(l.Scores) != len(defaultLabels) {
-		t.Errorf("line %d: %d scores, want %d: %v", line, len(l.Scores), len(defaultLabels), l.Scores)
+	if l.Result == nil || l.Error != "" {
+		t.Fatalf("line %d: result %v, error %q; want a result and no error", line, l.Result, l.Error)
 	}
-	for _, name := range defaultLabels {
-		if s, ok := l.Scores[name]; !ok || s < 0 || s > 1 {
-			t.Errorf("line %d: score of %s = %v (present %v), want one in [0, 1]", line, name, s, ok)
+	checkResult(t, fmt.Sprintf("line %d", line), l.Result)
+}
+
+// checkResult checks the invariants of a ClassifyResult of English text by
+// the default model.
+func checkResult(t *testing.T, what string, r *stancev1.ClassifyResult) {
+	t.Helper()
+	var names []string
+	for _, s := range r.GetScores() {
+		names = append(names, s.GetLabel())
+		if s.GetScore() < 0 || s.GetScore() > 1 {
+			t.Errorf("%s: score of %s = %v, want one in [0, 1]", what, s.GetLabel(), s.GetScore())
 		}
 	}
-	if l.ModelVersion == "" || l.Language != "en" || l.Error != "" {
-		t.Errorf("line %d: model_version %q, language %q, error %q; want a version, en, no error", line, l.ModelVersion, l.Language, l.Error)
+	if !slices.Equal(names, defaultLabels) {
+		t.Errorf("%s: scores for %v, want the model's labels in order %v", what, names, defaultLabels)
+	}
+	if len(r.GetLabels()) == 0 || !slices.Contains(r.GetLabels(), r.GetTopLabel()) {
+		t.Errorf("%s: labels %v, top %q; want labels holding the top label", what, r.GetLabels(), r.GetTopLabel())
+	}
+	if r.GetModelVersion() == "" || r.GetLanguage() != "en" {
+		t.Errorf("%s: model_version %q, language %q; want a version and en", what, r.GetModelVersion(), r.GetLanguage())
 	}
 }
 
 func TestClassifyJSON(t *testing.T) {
 	t.Parallel()
 	stdout, _ := mustCLI(t, "classify", "--local", "--json", keywordText, multipolarText)
-	objs := jsonLines(t, stdout)
 	lines := decodeClassifyLines(t, stdout)
 	if len(lines) != 2 {
 		t.Fatalf("got %d JSON lines, want 2:\n%s", len(lines), stdout)
 	}
-	checkClassified(t, objs[0], lines[0], 1, keywordText)
-	checkClassified(t, objs[1], lines[1], 2, multipolarText)
-	if !slices.Equal(lines[0].Labels, []string{"none"}) {
-		t.Errorf("labels of %q = %v, want [none]", keywordText, lines[0].Labels)
+	checkClassified(t, lines[0], 1, keywordText)
+	checkClassified(t, lines[1], 2, multipolarText)
+	if !slices.Equal(lines[0].Result.GetLabels(), []string{"none"}) {
+		t.Errorf("labels of %q = %v, want [none]", keywordText, lines[0].Result.GetLabels())
 	}
-	if !slices.Contains(lines[1].Labels, "pro_multipolarity") {
-		t.Errorf("labels of %q = %v, want pro_multipolarity among them", multipolarText, lines[1].Labels)
+	if !slices.Contains(lines[1].Result.GetLabels(), "pro_multipolarity") {
+		t.Errorf("labels of %q = %v, want pro_multipolarity among them", multipolarText, lines[1].Result.GetLabels())
 	}
 }
 
@@ -131,13 +160,12 @@ func TestClassifyFileSkipsBlankLines(t *testing.T) {
 			if err != nil {
 				t.Fatalf("classify: %v\nstderr:\n%s", err, stderr)
 			}
-			objs := jsonLines(t, stdout)
 			lines := decodeClassifyLines(t, stdout)
 			if len(lines) != 2 {
 				t.Fatalf("got %d JSON lines, want 2:\n%s", len(lines), stdout)
 			}
-			checkClassified(t, objs[0], lines[0], 1, keywordText)
-			checkClassified(t, objs[1], lines[1], 3, multipolarText)
+			checkClassified(t, lines[0], 1, keywordText)
+			checkClassified(t, lines[1], 3, multipolarText)
 		})
 	}
 }
@@ -153,15 +181,14 @@ func TestClassifyFileWithContentFreeLine(t *testing.T) {
 	if strings.Contains(stderr, file+":1:") || strings.Contains(stderr, file+":3:") {
 		t.Errorf("stderr = %q, want only line 2 reported", stderr)
 	}
-	objs := jsonLines(t, stdout)
 	lines := decodeClassifyLines(t, stdout)
 	if len(lines) != 3 {
 		t.Fatalf("got %d JSON lines, want 3:\n%s", len(lines), stdout)
 	}
-	checkClassified(t, objs[0], lines[0], 1, keywordText)
-	checkClassified(t, objs[2], lines[2], 3, multipolarText)
-	if l := lines[1]; l.Line != 2 || l.Error == "" || len(l.Labels) != 0 || len(l.Scores) != 0 {
-		t.Errorf("line 2 = %+v, want line 2, an error and no labels or scores", l)
+	checkClassified(t, lines[0], 1, keywordText)
+	checkClassified(t, lines[2], 3, multipolarText)
+	if l := lines[1]; l.Line != 2 || !strings.Contains(l.Error, "text has no content") || l.Result != nil {
+		t.Errorf("line 2 = %+v, want line 2, the error and no result", l)
 	}
 }
 
@@ -171,15 +198,14 @@ func TestClassifyStdin(t *testing.T) {
 	if err != nil {
 		t.Fatalf("classify: %v\nstderr:\n%s", err, stderr)
 	}
-	objs := jsonLines(t, stdout)
 	lines := decodeClassifyLines(t, stdout)
 	if len(lines) != 2 {
 		t.Fatalf("got %d JSON lines, want 2:\n%s", len(lines), stdout)
 	}
-	checkClassified(t, objs[0], lines[0], 1, keywordText)
-	checkClassified(t, objs[1], lines[1], 2, factualText)
-	if !slices.Equal(lines[0].Labels, []string{"none"}) {
-		t.Errorf("labels of %q = %v, want [none]", keywordText, lines[0].Labels)
+	checkClassified(t, lines[0], 1, keywordText)
+	checkClassified(t, lines[1], 2, factualText)
+	if !slices.Equal(lines[0].Result.GetLabels(), []string{"none"}) {
+		t.Errorf("labels of %q = %v, want [none]", keywordText, lines[0].Result.GetLabels())
 	}
 }
 
@@ -190,54 +216,54 @@ const paragraph = "The word 'multipolar' appeared nine times in the joint statem
 func TestDocJSON(t *testing.T) {
 	t.Parallel()
 	file := writeFile(t, t.TempDir(), "article.txt", []byte(paragraph))
-	stdout, _ := mustCLI(t, "doc", "--local", "--json", file)
-	var doc struct {
-		Sentences []struct {
-			Start  int          `json:"start"`
-			End    int          `json:"end"`
-			Result classifyLine `json:"result"`
-		} `json:"sentences"`
-		Labels       []map[string]any `json:"labels"`
-		ModelVersion string           `json:"model_version"`
-	}
-	if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
-		t.Fatalf("doc --json: %v\n%s", err, stdout)
-	}
-	if len(doc.Sentences) != 3 {
-		t.Fatalf("got %d sentences, want 3:\n%s", len(doc.Sentences), stdout)
-	}
-	prev := 0
-	for i, s := range doc.Sentences {
-		if s.Start < prev || s.End <= s.Start || s.End > len(paragraph) {
-			t.Fatalf("sentence %d spans [%d, %d), want increasing spans within [0, %d)", i+1, s.Start, s.End, len(paragraph))
+	// --file and a positional FILE read the same document.
+	for _, args := range [][]string{{"--file", file}, {file}} {
+		stdout, _ := mustCLI(t, append([]string{"doc", "--local", "--json"}, args...)...)
+		var doc stancev1.ClassifyDocumentResponse
+		if err := protojson.Unmarshal([]byte(stdout), &doc); err != nil {
+			t.Fatalf("doc --json %v is not a ClassifyDocumentResponse: %v\n%s", args, err, stdout)
 		}
-		if got := paragraph[s.Start:s.End]; got != s.Result.Text {
-			t.Errorf("sentence %d: input[%d:%d] = %q, want its text %q", i+1, s.Start, s.End, got, s.Result.Text)
+		if len(doc.GetSentences()) != 3 {
+			t.Fatalf("got %d sentences, want 3:\n%s", len(doc.GetSentences()), stdout)
 		}
-		if len(s.Result.Scores) != len(defaultLabels) {
-			t.Errorf("sentence %d: %d scores, want %d", i+1, len(s.Result.Scores), len(defaultLabels))
+		if doc.GetEncodingType() != stancev1.EncodingType_ENCODING_TYPE_UTF8 || doc.GetModelVersion() == "" {
+			t.Errorf("encoding %v, model version %q; want UTF8 and a version", doc.GetEncodingType(), doc.GetModelVersion())
 		}
-		prev = s.End
-	}
-	for i, want := range []string{keywordText, multipolarText, factualText} {
-		if got := doc.Sentences[i].Result.Text; got != want {
-			t.Errorf("sentence %d = %q, want %q", i+1, got, want)
+		prev := int64(0)
+		for i, s := range doc.GetSentences() {
+			b, e := s.GetBeginOffset(), s.GetEndOffset()
+			if b < prev || e <= b || e > int64(len(paragraph)) {
+				t.Fatalf("sentence %d spans [%d, %d), want increasing spans within [0, %d)", i+1, b, e, len(paragraph))
+			}
+			if got := paragraph[b:e]; got != s.GetText() {
+				t.Errorf("sentence %d: input[%d:%d] = %q, want its text %q", i+1, b, e, got, s.GetText())
+			}
+			checkResult(t, fmt.Sprintf("sentence %d", i+1), s.GetResult())
+			prev = e
+		}
+		for i, want := range []string{keywordText, multipolarText, factualText} {
+			if got := doc.GetSentences()[i].GetText(); got != want {
+				t.Errorf("sentence %d = %q, want %q", i+1, got, want)
+			}
+		}
+		if got := doc.GetSentences()[0].GetResult().GetLabels(); !slices.Equal(got, []string{"none"}) {
+			t.Errorf("labels of sentence 1 = %v, want [none]", got)
+		}
+		if got := doc.GetSentences()[1].GetResult().GetLabels(); !slices.Contains(got, "pro_multipolarity") {
+			t.Errorf("labels of sentence 2 = %v, want pro_multipolarity among them", got)
+		}
+		sum := doc.GetSummary()
+		if sum.GetSentenceCount() != 3 || len(sum.GetLabels()) != len(defaultLabels) {
+			t.Fatalf("summary = %v, want 3 sentences and %d label shares", sum, len(defaultLabels))
+		}
+		for i, l := range sum.GetLabels() {
+			if l.GetLabel() != defaultLabels[i] {
+				t.Errorf("label share %d is for %s, want %s", i, l.GetLabel(), defaultLabels[i])
+			}
 		}
 	}
-	if got := doc.Sentences[0].Result.Labels; !slices.Equal(got, []string{"none"}) {
-		t.Errorf("labels of sentence 1 = %v, want [none]", got)
-	}
-	if got := doc.Sentences[1].Result.Labels; !slices.Contains(got, "pro_multipolarity") {
-		t.Errorf("labels of sentence 2 = %v, want pro_multipolarity among them", got)
-	}
-	if len(doc.Labels) != len(defaultLabels) || doc.ModelVersion == "" {
-		t.Errorf("got %d label shares and model version %q, want %d and a version", len(doc.Labels), doc.ModelVersion, len(defaultLabels))
-	}
-	for i, l := range doc.Labels {
-		wantKeys(t, fmt.Sprintf("label share %d", i), l, "label", "sentences", "share")
-		if i < len(defaultLabels) && l["label"] != defaultLabels[i] {
-			t.Errorf("label share %d is for %v, want %s", i, l["label"], defaultLabels[i])
-		}
+	if _, _, err := cli(t, "", "doc", "--local", "--file", file, file); err == nil || !strings.Contains(err.Error(), "one document") {
+		t.Errorf("doc with --file and a FILE argument: err = %v, want one naming a single document", err)
 	}
 }
 
@@ -334,8 +360,17 @@ func TestUsage(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) || !strings.Contains(stderr, "\n  --local") {
 		t.Errorf("classify -h: err = %v, stderr = %q; want flag.ErrHelp and the flags, spelled --flag", err, stderr)
 	}
-	if _, _, err := cli(t, "", "classify", "--no-such-flag"); err == nil {
-		t.Error("classify --no-such-flag returned nil")
+	for _, args := range [][]string{{"doc"}, {"info"}, {"train"}, {"eval"}, {"data"}, {"data", "check"}, {"tokenizer"}, {"tokenizer", "build"}} {
+		_, stderr, err := cli(t, "", append(args, "--help")...)
+		if !errors.Is(err, flag.ErrHelp) || !strings.Contains(stderr, "Usage: stancectl "+strings.Join(args, " ")) {
+			t.Errorf("%v --help: err = %v, stderr = %q; want flag.ErrHelp (exit 0) and the usage", args, err, stderr)
+		}
+	}
+	// The flag package prints a bad flag's error; it must not come twice.
+	_, stderr, err = cli(t, "", "classify", "--no-such-flag")
+	wantExit(t, err, 2)
+	if n := strings.Count(stderr, "no-such-flag"); n != 1 {
+		t.Errorf("classify --no-such-flag: the error appears %d times on stderr, want once:\n%s", n, stderr)
 	}
 }
 
@@ -368,28 +403,53 @@ func TestClassifyNoServer(t *testing.T) {
 func TestClassifyExplainJSON(t *testing.T) {
 	t.Parallel()
 	stdout, _ := mustCLI(t, "classify", "--local", "--json", "--explain", multipolarText)
-	objs := jsonLines(t, stdout)
-	if len(objs) != 1 {
-		t.Fatalf("got %d JSON lines, want 1:\n%s", len(objs), stdout)
+	lines := decodeClassifyLines(t, stdout)
+	if len(lines) != 1 || lines[0].Result == nil {
+		t.Fatalf("got %v, want one line with a result:\n%s", lines, stdout)
 	}
-	exs, _ := objs[0]["explanations"].([]any)
-	labels := jsonStrings(t, objs[0]["labels"])
-	if len(exs) != len(labels) {
-		t.Fatalf("got %d explanations for labels %v, want one per label:\n%s", len(exs), labels, stdout)
+	r := lines[0].Result
+	exs := r.GetExplanations()
+	if len(exs) != len(r.GetLabels()) {
+		t.Fatalf("got %d explanations for labels %v, want one per label:\n%s", len(exs), r.GetLabels(), stdout)
 	}
-	for i, v := range exs {
-		ex, _ := v.(map[string]any)
-		wantKeys(t, fmt.Sprintf("explanation %d", i), ex, "label", "bias", "contributions")
-		if ex["label"] != labels[i] {
-			t.Errorf("explanation %d is for %v, want %s", i, ex["label"], labels[i])
+	for i, ex := range exs {
+		if ex.GetLabel() != r.GetLabels()[i] {
+			t.Errorf("explanation %d is for %s, want %s", i, ex.GetLabel(), r.GetLabels()[i])
 		}
-		cs, _ := ex["contributions"].([]any)
-		if len(cs) == 0 {
-			t.Fatalf("explanation %d has no contributions: %v", i, ex)
+		if len(ex.GetContributions()) == 0 || ex.GetContributions()[0].GetFeature() == "" {
+			t.Errorf("explanation %d has no named contributions: %v", i, ex)
 		}
-		for j, c := range cs {
-			cm, _ := c.(map[string]any)
-			wantKeys(t, fmt.Sprintf("contribution %d of explanation %d", j, i), cm, "feature", "weight")
+	}
+	// The API's names, as grpcurl prints them.
+	for _, key := range []string{`"topLabel":`, `"modelVersion":`, `"explanations":`, `"contributions":`} {
+		if !strings.Contains(stdout, key) {
+			t.Errorf("output has no %s:\n%s", key, stdout)
 		}
+	}
+}
+
+// TestClassifyExplainTable checks that explanations go on their own
+// indented lines under their row, leaving the columns as wide as without.
+func TestClassifyExplainTable(t *testing.T) {
+	t.Parallel()
+	plain, _ := mustCLI(t, "classify", "--local", multipolarText, factualText)
+	explained, _ := mustCLI(t, "classify", "--local", "--explain", multipolarText, factualText)
+	var rows, notes []string
+	for _, line := range strings.Split(strings.TrimRight(explained, "\n"), "\n") {
+		if strings.HasPrefix(line, "    ") {
+			notes = append(notes, line)
+		} else {
+			rows = append(rows, line)
+		}
+	}
+	if got := strings.Join(rows, "\n") + "\n"; got != plain {
+		t.Errorf("rows with --explain:\n%s\nwant those without:\n%s", got, plain)
+	}
+	lines := strings.Split(explained, "\n")
+	if len(notes) == 0 || !strings.HasPrefix(lines[1], "Wang said") || !strings.HasPrefix(lines[2], "    ") {
+		t.Fatalf("want explanation lines under the first row:\n%s", explained)
+	}
+	if !strings.Contains(explained, "\n    pro_multipolarity: ") {
+		t.Errorf("no explanation of pro_multipolarity:\n%s", explained)
 	}
 }

@@ -13,7 +13,7 @@ func (e env) dataCheck(args []string) error {
 	fs := e.newFlags("data check", "data check [flags] FILE...")
 	labelsFile := fs.String("labels", "data/labels.json", "JSON `FILE` of [{name, description}]: the allowed labels")
 	overlap := fs.Float64("max-overlap", 0.8, "near-duplicate threshold: word-set Jaccard overlap above it is reported")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {

@@ -40,7 +40,7 @@ func (e env) eval(ctx context.Context, args []string) error {
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	cf := connFlags(fs)
 	rf := readFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *data == "" {
@@ -89,6 +89,19 @@ func (e env) eval(ctx context.Context, args []string) error {
 		return err
 	}
 	rep.Latency = latency
+	if *reportDir != "" {
+		sum, err := eval.FileSHA256(*data)
+		if err != nil {
+			return err
+		}
+		rep.Run = &eval.Run{
+			Model: info.Name, ModelVersion: info.Version, Data: *data, DataSHA256: sum,
+			Command: commandLine(append([]string{"stancectl", "eval"}, args...)), Date: time.Now().UTC().Format(time.RFC3339),
+		}
+		if rep.WorstErrors, err = worstErrors(ctx, b, exs, items, worstShown); err != nil {
+			return err
+		}
+	}
 	if err := e.writeOutputs(rep, *asJSON, *reportDir); err != nil {
 		return err
 	}
@@ -236,6 +249,50 @@ func evalItems(exs []dataset.Example, results []stance.Result) ([]eval.Item, err
 		items[i] = it
 	}
 	return items, nil
+}
+
+// worstShown is how many misclassified items the report explains.
+const worstShown = 10
+
+// worstErrors classifies the worst misclassified items again with
+// explanations: the top contributions to each predicted label.
+func worstErrors(ctx context.Context, b backend, exs []dataset.Example, items []eval.Item, n int) ([]eval.WorstError, error) {
+	idx, severity := eval.Worst(items, n)
+	reqs := make([]stance.Request, len(idx))
+	for j, i := range idx {
+		reqs[j] = stance.Request{Text: exs[i].Text, Target: exs[i].Target, Explain: true}
+	}
+	results, err := b.Classify(ctx, reqs)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]eval.WorstError, len(idx))
+	for j, i := range idx {
+		x := exs[i]
+		w := eval.WorstError{Source: fmt.Sprintf("%s:%d", x.File, x.Line), Text: x.Text, Target: x.Target,
+			Gold: x.Labels, Pred: items[i].Pred, Severity: severity[j]}
+		for _, ex := range results[j].Explanations {
+			ee := eval.ErrorExplanation{Label: ex.Label}
+			for _, c := range ex.Contributions[:min(5, len(ex.Contributions))] {
+				ee.Contributions = append(ee.Contributions, eval.Contribution{Feature: c.Feature, Weight: c.Weight})
+			}
+			w.Explanations = append(w.Explanations, ee)
+		}
+		out[j] = w
+	}
+	return out, nil
+}
+
+// commandLine joins args as a shell would read them back.
+func commandLine(args []string) string {
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = a
+		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`*?[]{}()<>|&;#~") {
+			quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(quoted, " ")
 }
 
 func writeErrors(path string, exs []dataset.Example, results []stance.Result) error {

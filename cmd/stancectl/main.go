@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 
 	"github.com/stanceproject/stance/internal/usage"
@@ -19,7 +20,7 @@ const usageText = `stancectl — stance classification from the command line
 
 Usage:
   stancectl classify [flags] [TEXT...]   classify texts (arguments, --file, or stdin lines)
-  stancectl doc [flags] [FILE]           classify a document sentence by sentence
+  stancectl doc [flags] [FILE]           classify a document (--file, FILE or stdin) sentence by sentence
   stancectl info [flags]                 describe the model
   stancectl train [flags]                train a model
   stancectl eval [flags]                 evaluate a model on labelled data
@@ -77,18 +78,43 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "eval":
 		return e.eval(ctx, rest)
 	case "data":
-		if len(rest) == 0 || rest[0] != "check" {
-			return fmt.Errorf("usage: stancectl data check FILE...")
+		if len(rest) > 0 && rest[0] == "check" {
+			return e.dataCheck(rest[1:])
 		}
-		return e.dataCheck(rest[1:])
+		return e.groupUsage(rest, "data check", "[flags] FILE...")
 	case "tokenizer":
-		return e.tokenizer(rest)
+		if len(rest) > 0 && rest[0] == "build" {
+			return e.tokenizer(rest[1:])
+		}
+		return e.groupUsage(rest, "tokenizer build", "--vocab FILE --out FILE")
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usageText)
 		return nil
 	}
 	fmt.Fprint(stderr, usageText)
 	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// groupUsage answers a command that groups subcommands (data, tokenizer)
+// when args name none of them: with the usage of sub, the one subcommand,
+// and success when help was asked for.
+func (e env) groupUsage(args []string, sub, synopsis string) error {
+	if len(args) > 0 && slices.Contains([]string{"-h", "-help", "--help", "help"}, args[0]) {
+		fmt.Fprintf(e.stderr, "Usage: stancectl %s %s\n\nRun \"stancectl %s --help\" for its flags.\n", sub, synopsis, sub)
+		return flag.ErrHelp
+	}
+	return fmt.Errorf("usage: stancectl %s %s", sub, synopsis)
+}
+
+// parseFlags parses args with fs. The flag package has already printed a
+// bad flag's error and the usage, so that error becomes a bare exit status
+// 2 instead of being printed a second time.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		return exitCode(2)
+	}
+	return err
 }
 
 // newFlags returns a flag set that reports errors instead of exiting.

@@ -36,7 +36,7 @@ func (e env) train(ctx context.Context, args []string) error {
 	lexFile := fs.String("lexicon", "", "concept lexicon `FILE` (JSON); cross-validation compares features with and without it")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	rf := readFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *trainFile == "" || *out == "" {
@@ -146,13 +146,10 @@ func (e env) readExamples(path string, opt dataset.Options, role string, refs ma
 }
 
 func (e env) tokenizer(args []string) error {
-	if len(args) == 0 || args[0] != "build" {
-		return errors.New("usage: stancectl tokenizer build --vocab FILE --out FILE")
-	}
 	fs := e.newFlags("tokenizer build", "tokenizer build --vocab FILE --out FILE")
 	vocab := fs.String("vocab", "", "BERT vocab.txt `FILE`, one token a line")
 	out := fs.String("out", "", "tokenizer.json `FILE` to write")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *vocab == "" || *out == "" {

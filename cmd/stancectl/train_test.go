@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -9,6 +11,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/stanceproject/stance/eval"
 )
 
 // readDir returns the contents of the regular files in dir by name.
@@ -203,6 +208,54 @@ func TestEval(t *testing.T) {
 		}
 		if fromFile["macro_f1"] != rep["macro_f1"] || fromFile["n"] != rep["n"] {
 			t.Errorf("report.json macro_f1, n = %v, %v; want the printed %v, %v", fromFile["macro_f1"], fromFile["n"], rep["macro_f1"], rep["n"])
+		}
+		// What was measured: the model, the data file as given and its hash,
+		// the command line and the date.
+		var run eval.Run
+		raw, _ := json.Marshal(fromFile["run"])
+		if err := json.Unmarshal(raw, &run); err != nil {
+			t.Fatalf("report.json run %s: %v", raw, err)
+		}
+		data, err := os.ReadFile(f.dev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		if run.Data != f.dev || run.DataSHA256 != hex.EncodeToString(sum[:]) {
+			t.Errorf("run data %q sha256 %s, want %q and %x", run.Data, run.DataSHA256, f.dev, sum)
+		}
+		if run.Model == "" || run.ModelVersion == "" || !strings.Contains(run.Command, "stancectl eval --json --quiet --model "+f.model+" --data "+f.dev) {
+			t.Errorf("run = %+v, want the model's name and version and the command line", run)
+		}
+		if _, err := time.Parse(time.RFC3339, run.Date); err != nil {
+			t.Errorf("run date %q: %v", run.Date, err)
+		}
+		for _, want := range []string{run.DataSHA256, run.ModelVersion, "Worst errors"} {
+			if !bytes.Contains(files["index.html"], []byte(want)) {
+				t.Errorf("index.html does not show %q", want)
+			}
+		}
+		// The mislabelled lines are the most confidently wrong, with what
+		// pushed their predictions.
+		var worst []eval.WorstError
+		raw, _ = json.Marshal(fromFile["worst_errors"])
+		if err := json.Unmarshal(raw, &worst); err != nil {
+			t.Fatalf("report.json worst_errors %s: %v", raw, err)
+		}
+		found := 0
+		for i, w := range worst {
+			if i > 0 && w.Severity > worst[i-1].Severity {
+				t.Errorf("worst error %d is more severe than the one before: %v > %v", i, w.Severity, worst[i-1].Severity)
+			}
+			if len(w.Explanations) != len(w.Pred) || !strings.HasPrefix(w.Source, f.dev+":") {
+				t.Errorf("worst error %d = %+v, want its source and one explanation per predicted label", i, w)
+			}
+			if strings.Contains(w.Text, "Nauru") || strings.Contains(w.Text, "Tonga") {
+				found++
+			}
+		}
+		if found != len(mislabelled) {
+			t.Errorf("found %d of the %d mislabelled lines among the worst errors: %+v", found, len(mislabelled), worst)
 		}
 	})
 

@@ -4,6 +4,10 @@
 // 	protoc        (unknown)
 // source: stance/v1/stance.proto
 
+// Every string is proto3's: valid UTF-8, checked when a message is decoded,
+// so a request holding invalid UTF-8 fails to decode and never reaches the
+// service. No field needs presence: an empty or zero value means "unset".
+
 package stancev1
 
 import (
@@ -84,13 +88,13 @@ type ClassifyRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The sentence or short passage, UTF-8, at most the server's
 	// max_text_bytes.
-	Text string `protobuf:"bytes,1,opt,name=text" json:"text,omitempty"`
+	Text string `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
 	// The entity the stance is about, for target-conditioned models; empty
 	// for models that take none (see ModelInfo.targets).
-	Target string `protobuf:"bytes,2,opt,name=target" json:"target,omitempty"`
+	Target string `protobuf:"bytes,2,opt,name=target,proto3" json:"target,omitempty"`
 	// When set, each predicted label comes with the features that
 	// contributed most to it.
-	Explain       bool `protobuf:"varint,3,opt,name=explain" json:"explain,omitempty"`
+	Explain       bool `protobuf:"varint,3,opt,name=explain,proto3" json:"explain,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -150,7 +154,7 @@ func (x *ClassifyRequest) GetExplain() bool {
 type ClassifyResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The classification of the request's text.
-	Result        *ClassifyResult `protobuf:"bytes,1,opt,name=result" json:"result,omitempty"`
+	Result        *ClassifyResult `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -196,30 +200,32 @@ func (x *ClassifyResponse) GetResult() *ClassifyResult {
 type ClassifyResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The probability of every label of the model, in the model's label order.
-	Scores []*LabelScore `protobuf:"bytes,1,rep,name=scores" json:"scores,omitempty"`
+	Scores []*LabelScore `protobuf:"bytes,1,rep,name=scores,proto3" json:"scores,omitempty"`
 	// The predicted labels: those at or over their threshold. The model's
 	// exclusive label (for example "none") is predicted only when no other
-	// label passes.
-	Labels []string `protobuf:"bytes,2,rep,name=labels" json:"labels,omitempty"`
-	// The label with the highest score.
-	TopLabel string `protobuf:"bytes,3,opt,name=top_label,json=topLabel" json:"top_label,omitempty"`
+	// label passes. Never empty for a supported language: when no label
+	// reaches its threshold, the single most probable label is returned and
+	// abstained is set.
+	Labels []string `protobuf:"bytes,2,rep,name=labels,proto3" json:"labels,omitempty"`
+	// The highest-scoring of labels; always one of them.
+	TopLabel string `protobuf:"bytes,3,opt,name=top_label,json=topLabel,proto3" json:"top_label,omitempty"`
 	// The score of top_label.
-	TopScore float64 `protobuf:"fixed64,4,opt,name=top_score,json=topScore" json:"top_score,omitempty"`
+	TopScore float64 `protobuf:"fixed64,4,opt,name=top_score,json=topScore,proto3" json:"top_score,omitempty"`
 	// Set when no label, the exclusive one included, reaches its threshold;
-	// labels is then empty.
-	Abstained bool `protobuf:"varint,5,opt,name=abstained" json:"abstained,omitempty"`
+	// labels then holds the most probable label alone, below its threshold.
+	Abstained bool `protobuf:"varint,5,opt,name=abstained,proto3" json:"abstained,omitempty"`
 	// Set when the text's language is not one the model reads; scores and
 	// labels are then empty and language says what was detected.
-	UnsupportedLanguage bool `protobuf:"varint,6,opt,name=unsupported_language,json=unsupportedLanguage" json:"unsupported_language,omitempty"`
+	UnsupportedLanguage bool `protobuf:"varint,6,opt,name=unsupported_language,json=unsupportedLanguage,proto3" json:"unsupported_language,omitempty"`
 	// The detected language as an ISO 639-1 code; empty when the text is too
 	// short or mixed to tell.
-	Language string `protobuf:"bytes,7,opt,name=language" json:"language,omitempty"`
+	Language string `protobuf:"bytes,7,opt,name=language,proto3" json:"language,omitempty"`
 	// The language detector's confidence, from 0 to 1.
-	LanguageConfidence float64 `protobuf:"fixed64,8,opt,name=language_confidence,json=languageConfidence" json:"language_confidence,omitempty"`
+	LanguageConfidence float64 `protobuf:"fixed64,8,opt,name=language_confidence,json=languageConfidence,proto3" json:"language_confidence,omitempty"`
 	// The version of the model that produced this result.
-	ModelVersion string `protobuf:"bytes,9,opt,name=model_version,json=modelVersion" json:"model_version,omitempty"`
+	ModelVersion string `protobuf:"bytes,9,opt,name=model_version,json=modelVersion,proto3" json:"model_version,omitempty"`
 	// One entry per predicted label when the request set explain.
-	Explanations  []*LabelExplanation `protobuf:"bytes,10,rep,name=explanations" json:"explanations,omitempty"`
+	Explanations  []*LabelExplanation `protobuf:"bytes,10,rep,name=explanations,proto3" json:"explanations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -328,9 +334,9 @@ func (x *ClassifyResult) GetExplanations() []*LabelExplanation {
 type LabelScore struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The label name, as listed in ModelInfo.labels.
-	Label string `protobuf:"bytes,1,opt,name=label" json:"label,omitempty"`
+	Label string `protobuf:"bytes,1,opt,name=label,proto3" json:"label,omitempty"`
 	// The probability, from 0 to 1.
-	Score         float64 `protobuf:"fixed64,2,opt,name=score" json:"score,omitempty"`
+	Score         float64 `protobuf:"fixed64,2,opt,name=score,proto3" json:"score,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -383,12 +389,12 @@ func (x *LabelScore) GetScore() float64 {
 type LabelExplanation struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The label explained.
-	Label string `protobuf:"bytes,1,opt,name=label" json:"label,omitempty"`
+	Label string `protobuf:"bytes,1,opt,name=label,proto3" json:"label,omitempty"`
 	// The label's intercept. The bias plus the weights of all features
 	// (listed or not) is the label's logit.
-	Bias float64 `protobuf:"fixed64,2,opt,name=bias" json:"bias,omitempty"`
+	Bias float64 `protobuf:"fixed64,2,opt,name=bias,proto3" json:"bias,omitempty"`
 	// The features with the largest absolute contributions, strongest first.
-	Contributions []*FeatureContribution `protobuf:"bytes,3,rep,name=contributions" json:"contributions,omitempty"`
+	Contributions []*FeatureContribution `protobuf:"bytes,3,rep,name=contributions,proto3" json:"contributions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -449,9 +455,9 @@ type FeatureContribution struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The feature: a word, a word n-gram ("multipolar world"), a WordPiece
 	// token ("piece:##ism") or a character n-gram ("char:...").
-	Feature string `protobuf:"bytes,1,opt,name=feature" json:"feature,omitempty"`
+	Feature string `protobuf:"bytes,1,opt,name=feature,proto3" json:"feature,omitempty"`
 	// Weight times value: positive pushes towards the label.
-	Weight        float64 `protobuf:"fixed64,2,opt,name=weight" json:"weight,omitempty"`
+	Weight        float64 `protobuf:"fixed64,2,opt,name=weight,proto3" json:"weight,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -504,7 +510,7 @@ func (x *FeatureContribution) GetWeight() float64 {
 type ClassifyBatchRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The texts, at most the server's max_batch_size.
-	Requests      []*ClassifyRequest `protobuf:"bytes,1,rep,name=requests" json:"requests,omitempty"`
+	Requests      []*ClassifyRequest `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -550,7 +556,7 @@ func (x *ClassifyBatchRequest) GetRequests() []*ClassifyRequest {
 type ClassifyBatchResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// items[i] answers requests[i].
-	Items         []*BatchItem `protobuf:"bytes,1,rep,name=items" json:"items,omitempty"`
+	Items         []*BatchItem `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -596,12 +602,12 @@ func (x *ClassifyBatchResponse) GetItems() []*BatchItem {
 type BatchItem struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The position of the request in the batch or stream, from 0.
-	Index int64 `protobuf:"varint,1,opt,name=index" json:"index,omitempty"`
+	Index int64 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
 	// The item's status: code 0 (OK) with a result, or an error code with a
 	// message and no result.
-	Status *ItemStatus `protobuf:"bytes,2,opt,name=status" json:"status,omitempty"`
+	Status *ItemStatus `protobuf:"bytes,2,opt,name=status,proto3" json:"status,omitempty"`
 	// The classification, when status.code is 0.
-	Result        *ClassifyResult `protobuf:"bytes,3,opt,name=result" json:"result,omitempty"`
+	Result        *ClassifyResult `protobuf:"bytes,3,opt,name=result,proto3" json:"result,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -661,9 +667,9 @@ func (x *BatchItem) GetResult() *ClassifyResult {
 type ItemStatus struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// A gRPC status code: 0 OK, 3 INVALID_ARGUMENT, 13 INTERNAL, ...
-	Code int32 `protobuf:"varint,1,opt,name=code" json:"code,omitempty"`
+	Code int32 `protobuf:"varint,1,opt,name=code,proto3" json:"code,omitempty"`
 	// A message for the caller; empty on success.
-	Message       string `protobuf:"bytes,2,opt,name=message" json:"message,omitempty"`
+	Message       string `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -716,7 +722,7 @@ func (x *ItemStatus) GetMessage() string {
 type ClassifyStreamRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The text to classify.
-	Request       *ClassifyRequest `protobuf:"bytes,1,opt,name=request" json:"request,omitempty"`
+	Request       *ClassifyRequest `protobuf:"bytes,1,opt,name=request,proto3" json:"request,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -762,7 +768,7 @@ func (x *ClassifyStreamRequest) GetRequest() *ClassifyRequest {
 type ClassifyStreamResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The outcome; item.index counts the stream's requests from 0.
-	Item          *BatchItem `protobuf:"bytes,1,opt,name=item" json:"item,omitempty"`
+	Item          *BatchItem `protobuf:"bytes,1,opt,name=item,proto3" json:"item,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -808,13 +814,13 @@ func (x *ClassifyStreamResponse) GetItem() *BatchItem {
 type ClassifyDocumentRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The document, UTF-8, at most the server's max_document_bytes.
-	Text string `protobuf:"bytes,1,opt,name=text" json:"text,omitempty"`
+	Text string `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
 	// The entity the stance is about, for target-conditioned models.
-	Target string `protobuf:"bytes,2,opt,name=target" json:"target,omitempty"`
+	Target string `protobuf:"bytes,2,opt,name=target,proto3" json:"target,omitempty"`
 	// When set, each sentence's predicted labels come with explanations.
-	Explain bool `protobuf:"varint,3,opt,name=explain" json:"explain,omitempty"`
+	Explain bool `protobuf:"varint,3,opt,name=explain,proto3" json:"explain,omitempty"`
 	// The unit of the sentence offsets in the response.
-	EncodingType  EncodingType `protobuf:"varint,4,opt,name=encoding_type,json=encodingType,enum=stance.v1.EncodingType" json:"encoding_type,omitempty"`
+	EncodingType  EncodingType `protobuf:"varint,4,opt,name=encoding_type,json=encodingType,proto3,enum=stance.v1.EncodingType" json:"encoding_type,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -881,13 +887,13 @@ func (x *ClassifyDocumentRequest) GetEncodingType() EncodingType {
 type ClassifyDocumentResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The sentences in document order.
-	Sentences []*DocumentSentence `protobuf:"bytes,1,rep,name=sentences" json:"sentences,omitempty"`
+	Sentences []*DocumentSentence `protobuf:"bytes,1,rep,name=sentences,proto3" json:"sentences,omitempty"`
 	// Counts and shares per label.
-	Summary *DocumentSummary `protobuf:"bytes,2,opt,name=summary" json:"summary,omitempty"`
+	Summary *DocumentSummary `protobuf:"bytes,2,opt,name=summary,proto3" json:"summary,omitempty"`
 	// The unit of the offsets (never UNSPECIFIED in a response).
-	EncodingType EncodingType `protobuf:"varint,3,opt,name=encoding_type,json=encodingType,enum=stance.v1.EncodingType" json:"encoding_type,omitempty"`
+	EncodingType EncodingType `protobuf:"varint,3,opt,name=encoding_type,json=encodingType,proto3,enum=stance.v1.EncodingType" json:"encoding_type,omitempty"`
 	// The version of the model that classified every sentence.
-	ModelVersion  string `protobuf:"bytes,4,opt,name=model_version,json=modelVersion" json:"model_version,omitempty"`
+	ModelVersion  string `protobuf:"bytes,4,opt,name=model_version,json=modelVersion,proto3" json:"model_version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -954,13 +960,13 @@ func (x *ClassifyDocumentResponse) GetModelVersion() string {
 type DocumentSentence struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The sentence text, trimmed of surrounding whitespace.
-	Text string `protobuf:"bytes,1,opt,name=text" json:"text,omitempty"`
+	Text string `protobuf:"bytes,1,opt,name=text,proto3" json:"text,omitempty"`
 	// Where the sentence starts in the document, in encoding_type units.
-	BeginOffset int64 `protobuf:"varint,2,opt,name=begin_offset,json=beginOffset" json:"begin_offset,omitempty"`
+	BeginOffset int64 `protobuf:"varint,2,opt,name=begin_offset,json=beginOffset,proto3" json:"begin_offset,omitempty"`
 	// Where the sentence ends (exclusive), in encoding_type units.
-	EndOffset int64 `protobuf:"varint,3,opt,name=end_offset,json=endOffset" json:"end_offset,omitempty"`
+	EndOffset int64 `protobuf:"varint,3,opt,name=end_offset,json=endOffset,proto3" json:"end_offset,omitempty"`
 	// The sentence's classification.
-	Result        *ClassifyResult `protobuf:"bytes,4,opt,name=result" json:"result,omitempty"`
+	Result        *ClassifyResult `protobuf:"bytes,4,opt,name=result,proto3" json:"result,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1027,13 +1033,13 @@ func (x *DocumentSentence) GetResult() *ClassifyResult {
 type DocumentSummary struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The number of sentences.
-	SentenceCount int64 `protobuf:"varint,1,opt,name=sentence_count,json=sentenceCount" json:"sentence_count,omitempty"`
+	SentenceCount int64 `protobuf:"varint,1,opt,name=sentence_count,json=sentenceCount,proto3" json:"sentence_count,omitempty"`
 	// One entry per model label, in the model's label order.
-	Labels []*LabelSummary `protobuf:"bytes,2,rep,name=labels" json:"labels,omitempty"`
+	Labels []*LabelSummary `protobuf:"bytes,2,rep,name=labels,proto3" json:"labels,omitempty"`
 	// Sentences on which the model abstained.
-	AbstainedCount int64 `protobuf:"varint,3,opt,name=abstained_count,json=abstainedCount" json:"abstained_count,omitempty"`
+	AbstainedCount int64 `protobuf:"varint,3,opt,name=abstained_count,json=abstainedCount,proto3" json:"abstained_count,omitempty"`
 	// Sentences in a language the model does not read.
-	UnsupportedCount int64 `protobuf:"varint,4,opt,name=unsupported_count,json=unsupportedCount" json:"unsupported_count,omitempty"`
+	UnsupportedCount int64 `protobuf:"varint,4,opt,name=unsupported_count,json=unsupportedCount,proto3" json:"unsupported_count,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
 }
@@ -1100,12 +1106,12 @@ func (x *DocumentSummary) GetUnsupportedCount() int64 {
 type LabelSummary struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The label.
-	Label string `protobuf:"bytes,1,opt,name=label" json:"label,omitempty"`
+	Label string `protobuf:"bytes,1,opt,name=label,proto3" json:"label,omitempty"`
 	// Sentences predicted with the label.
-	SentenceCount int64 `protobuf:"varint,2,opt,name=sentence_count,json=sentenceCount" json:"sentence_count,omitempty"`
+	SentenceCount int64 `protobuf:"varint,2,opt,name=sentence_count,json=sentenceCount,proto3" json:"sentence_count,omitempty"`
 	// The share of the document's text, counted in characters of its
 	// sentences, that those sentences cover, from 0 to 1.
-	Share         float64 `protobuf:"fixed64,3,opt,name=share" json:"share,omitempty"`
+	Share         float64 `protobuf:"fixed64,3,opt,name=share,proto3" json:"share,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1202,9 +1208,9 @@ func (*GetModelInfoRequest) Descriptor() ([]byte, []int) {
 type GetModelInfoResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The model in use.
-	Model *ModelInfo `protobuf:"bytes,1,opt,name=model" json:"model,omitempty"`
+	Model *ModelInfo `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
 	// The server's input limits.
-	Limits        *Limits `protobuf:"bytes,2,opt,name=limits" json:"limits,omitempty"`
+	Limits        *Limits `protobuf:"bytes,2,opt,name=limits,proto3" json:"limits,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1257,25 +1263,25 @@ func (x *GetModelInfoResponse) GetLimits() *Limits {
 type ModelInfo struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The model's name.
-	Name string `protobuf:"bytes,1,opt,name=name" json:"name,omitempty"`
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// The model's version; every ClassifyResult carries it too.
-	Version string `protobuf:"bytes,2,opt,name=version" json:"version,omitempty"`
+	Version string `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
 	// The labels in model order, with descriptions and thresholds.
-	Labels []*LabelInfo `protobuf:"bytes,3,rep,name=labels" json:"labels,omitempty"`
+	Labels []*LabelInfo `protobuf:"bytes,3,rep,name=labels,proto3" json:"labels,omitempty"`
 	// The label that never combines with another, if any.
-	ExclusiveLabel string `protobuf:"bytes,4,opt,name=exclusive_label,json=exclusiveLabel" json:"exclusive_label,omitempty"`
+	ExclusiveLabel string `protobuf:"bytes,4,opt,name=exclusive_label,json=exclusiveLabel,proto3" json:"exclusive_label,omitempty"`
 	// False for models that predict exactly one label per text.
-	MultiLabel bool `protobuf:"varint,5,opt,name=multi_label,json=multiLabel" json:"multi_label,omitempty"`
+	MultiLabel bool `protobuf:"varint,5,opt,name=multi_label,json=multiLabel,proto3" json:"multi_label,omitempty"`
 	// Whether requests may name a target.
-	AcceptsTargets bool `protobuf:"varint,6,opt,name=accepts_targets,json=acceptsTargets" json:"accepts_targets,omitempty"`
+	AcceptsTargets bool `protobuf:"varint,6,opt,name=accepts_targets,json=acceptsTargets,proto3" json:"accepts_targets,omitempty"`
 	// The accepted targets when accepts_targets is set.
-	Targets []string `protobuf:"bytes,7,rep,name=targets" json:"targets,omitempty"`
+	Targets []string `protobuf:"bytes,7,rep,name=targets,proto3" json:"targets,omitempty"`
 	// The languages the model reads, as ISO 639-1 codes.
-	Languages []string `protobuf:"bytes,8,rep,name=languages" json:"languages,omitempty"`
+	Languages []string `protobuf:"bytes,8,rep,name=languages,proto3" json:"languages,omitempty"`
 	// Evaluation figures stored with the model, by data set ("dev", "cv").
-	Metrics map[string]*MetricSet `protobuf:"bytes,9,rep,name=metrics" json:"metrics,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Metrics map[string]*MetricSet `protobuf:"bytes,9,rep,name=metrics,proto3" json:"metrics,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// When the model was trained, RFC 3339.
-	Created       string `protobuf:"bytes,10,opt,name=created" json:"created,omitempty"`
+	Created       string `protobuf:"bytes,10,opt,name=created,proto3" json:"created,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1384,11 +1390,11 @@ func (x *ModelInfo) GetCreated() string {
 type LabelInfo struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The label name.
-	Name string `protobuf:"bytes,1,opt,name=name" json:"name,omitempty"`
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// What the label means.
-	Description string `protobuf:"bytes,2,opt,name=description" json:"description,omitempty"`
+	Description string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
 	// The probability at or over which the label is predicted.
-	Threshold     float64 `protobuf:"fixed64,3,opt,name=threshold" json:"threshold,omitempty"`
+	Threshold     float64 `protobuf:"fixed64,3,opt,name=threshold,proto3" json:"threshold,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1448,7 +1454,7 @@ func (x *LabelInfo) GetThreshold() float64 {
 type MetricSet struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Metric name (macro_f1, micro_f1, ...) to value.
-	Values        map[string]float64 `protobuf:"bytes,1,rep,name=values" json:"values,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"fixed64,2,opt,name=value"`
+	Values        map[string]float64 `protobuf:"bytes,1,rep,name=values,proto3" json:"values,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"fixed64,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1494,13 +1500,13 @@ func (x *MetricSet) GetValues() map[string]float64 {
 type Limits struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The largest text of Classify, a batch item or a stream item, in bytes.
-	MaxTextBytes int64 `protobuf:"varint,1,opt,name=max_text_bytes,json=maxTextBytes" json:"max_text_bytes,omitempty"`
+	MaxTextBytes int64 `protobuf:"varint,1,opt,name=max_text_bytes,json=maxTextBytes,proto3" json:"max_text_bytes,omitempty"`
 	// The most requests in one ClassifyBatch.
-	MaxBatchSize int64 `protobuf:"varint,2,opt,name=max_batch_size,json=maxBatchSize" json:"max_batch_size,omitempty"`
+	MaxBatchSize int64 `protobuf:"varint,2,opt,name=max_batch_size,json=maxBatchSize,proto3" json:"max_batch_size,omitempty"`
 	// The largest document of ClassifyDocument, in bytes.
-	MaxDocumentBytes int64 `protobuf:"varint,3,opt,name=max_document_bytes,json=maxDocumentBytes" json:"max_document_bytes,omitempty"`
+	MaxDocumentBytes int64 `protobuf:"varint,3,opt,name=max_document_bytes,json=maxDocumentBytes,proto3" json:"max_document_bytes,omitempty"`
 	// The most sentences ClassifyDocument classifies in one document.
-	MaxDocumentSentences int64 `protobuf:"varint,4,opt,name=max_document_sentences,json=maxDocumentSentences" json:"max_document_sentences,omitempty"`
+	MaxDocumentSentences int64 `protobuf:"varint,4,opt,name=max_document_sentences,json=maxDocumentSentences,proto3" json:"max_document_sentences,omitempty"`
 	unknownFields        protoimpl.UnknownFields
 	sizeCache            protoimpl.SizeCache
 }
@@ -1682,7 +1688,7 @@ const file_stance_v1_stance_proto_rawDesc = "" +
 	"\rClassifyBatch\x12\x1f.stance.v1.ClassifyBatchRequest\x1a .stance.v1.ClassifyBatchResponse\x12Y\n" +
 	"\x0eClassifyStream\x12 .stance.v1.ClassifyStreamRequest\x1a!.stance.v1.ClassifyStreamResponse(\x010\x01\x12[\n" +
 	"\x10ClassifyDocument\x12\".stance.v1.ClassifyDocumentRequest\x1a#.stance.v1.ClassifyDocumentResponse\x12O\n" +
-	"\fGetModelInfo\x12\x1e.stance.v1.GetModelInfoRequest\x1a\x1f.stance.v1.GetModelInfoResponseB?Z6github.com/stanceproject/stance/gen/stance/v1;stancev1\x92\x03\x04\b\x02 \x03b\beditionsp\xe8\a"
+	"\fGetModelInfo\x12\x1e.stance.v1.GetModelInfoRequest\x1a\x1f.stance.v1.GetModelInfoResponseB8Z6github.com/stanceproject/stance/gen/stance/v1;stancev1b\x06proto3"
 
 var (
 	file_stance_v1_stance_proto_rawDescOnce sync.Once

@@ -4,6 +4,10 @@
 // - protoc             (unknown)
 // source: stance/v1/stance.proto
 
+// Every string is proto3's: valid UTF-8, checked when a message is decoded,
+// so a request holding invalid UTF-8 fails to decode and never reaches the
+// service. No field needs presence: an empty or zero value means "unset".
+
 package stancev1
 
 import (
@@ -34,9 +38,8 @@ const (
 // model whose labels it describes in GetModelInfo. Labels are strings
 // defined by the model, so a model with other labels needs no API change.
 type StanceServiceClient interface {
-	// Classify classifies one text. An empty, whitespace-only, oversized or
-	// invalid-UTF-8 text, or a target the model does not accept, is
-	// INVALID_ARGUMENT.
+	// Classify classifies one text. An empty, whitespace-only or oversized
+	// text, or a target the model does not accept, is INVALID_ARGUMENT.
 	Classify(ctx context.Context, in *ClassifyRequest, opts ...grpc.CallOption) (*ClassifyResponse, error)
 	// ClassifyBatch classifies up to the server's batch limit of texts in one
 	// call. Results come back in input order, each with its own status: a bad
@@ -122,9 +125,8 @@ func (c *stanceServiceClient) GetModelInfo(ctx context.Context, in *GetModelInfo
 // model whose labels it describes in GetModelInfo. Labels are strings
 // defined by the model, so a model with other labels needs no API change.
 type StanceServiceServer interface {
-	// Classify classifies one text. An empty, whitespace-only, oversized or
-	// invalid-UTF-8 text, or a target the model does not accept, is
-	// INVALID_ARGUMENT.
+	// Classify classifies one text. An empty, whitespace-only or oversized
+	// text, or a target the model does not accept, is INVALID_ARGUMENT.
 	Classify(context.Context, *ClassifyRequest) (*ClassifyResponse, error)
 	// ClassifyBatch classifies up to the server's batch limit of texts in one
 	// call. Results come back in input order, each with its own status: a bad
