@@ -5,7 +5,7 @@ GO        ?= go
 BUF       := $(GO) tool -modfile=tools/buf/go.mod buf
 TOOL      := $(GO) tool -modfile=tools/go.mod
 # Training data time stamps the model, so retraining is reproducible.
-export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct -- data/train.jsonl data/dev.jsonl data/labels.json 2>/dev/null || echo 0)
+export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct -- data/train.jsonl data/dev.jsonl data/labels.json data/lexicon.json 2>/dev/null || echo 0)
 
 .PHONY: help
 help: ## list the targets
@@ -62,7 +62,7 @@ examples: examples-python ## run the Python and Node example clients against a s
 .PHONY: model
 model: ## retrain the default model from data/ into models/default
 	$(GO) run ./cmd/stancectl train --train data/train.jsonl --dev data/dev.jsonl --labels data/labels.json \
-		--out models/default --name news-diplomacy-en \
+		--lexicon data/lexicon.json --cv 5 --out models/default --name news-diplomacy-en \
 		--description "English news and diplomatic text: stances on world order, neutrality and partnership"
 
 .PHONY: baseline
@@ -71,7 +71,7 @@ baseline: ## accept the default model's dev figures as the regression baseline
 
 .PHONY: data-check
 data-check: ## check the corpus: format, labels, duplicates, near-duplicates, leakage
-	$(GO) run ./cmd/stancectl data check data/train.jsonl data/dev.jsonl
+	$(GO) run ./cmd/stancectl data check data/train.jsonl data/dev.jsonl data/test.jsonl
 
 .PHONY: gate
 gate: ## fail when the default model's dev macro-F1 drops below its baseline

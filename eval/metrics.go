@@ -109,6 +109,11 @@ type Report struct {
 	FAvgByTarget map[string]float64 `json:"f_avg_by_target,omitempty"`
 	// Latency is filled by callers that time the classifier, as over gRPC.
 	Latency *Latency `json:"latency,omitempty"`
+	// FunctionWordShare is the share of the explanation weight (the
+	// absolute contributions listed for the predicted labels) that falls
+	// on features made only of function words and punctuation; filled by
+	// callers that ask for explanations.
+	FunctionWordShare *float64 `json:"function_word_share,omitempty"`
 	// Run says what was measured; filled by callers.
 	Run *Run `json:"run,omitempty"`
 	// WorstErrors are the most confidently wrong items; filled by callers,

@@ -57,6 +57,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	p("exact match\t%.3f\t-\n", r.ExactMatch)
 	p("hamming loss\t%.3f\t-\n", r.HammingLoss)
 	p("accuracy (top-1)\t%.3f\t-\n", r.Accuracy)
+	if r.FunctionWordShare != nil {
+		p("function-word share of explanations\t%.3f\t-\n", *r.FunctionWordShare)
+	}
 	if len(r.Calibration) > 0 {
 		p("ECE\t%.3f\t-\n", r.ECE)
 	} else {

@@ -42,10 +42,10 @@ type TrainConfig struct {
 	// Languages the model reads; default ["en"].
 	Languages []string
 	// Grid is the feature sets cross-validation compares; default:
-	// DefaultFeatures, and with a Lexicon also DefaultFeatures with
-	// concepts.
+	// DefaultFeatures without and with character 3–5-grams, and with a
+	// Lexicon each also with concepts.
 	Grid []Features
-	// L2 is the regularisation strengths compared; default 1e-5, 3e-5, 1e-4.
+	// L2 is the regularisation strengths compared; default 1e-6 to 3e-5.
 	L2 []float64
 	// Folds of cross-validation; default 3. 1 skips cross-validation and
 	// trains the first grid point (tests, quick experiments).
@@ -234,15 +234,18 @@ func (c *TrainConfig) defaults() {
 		c.Languages = []string{"en"}
 	}
 	if len(c.Grid) == 0 {
-		c.Grid = []Features{DefaultFeatures}
+		chars := DefaultFeatures
+		chars.CharMin, chars.CharMax = 3, 5
+		c.Grid = []Features{DefaultFeatures, chars}
 		if c.Lexicon != nil {
-			withConcepts := DefaultFeatures
-			withConcepts.Concepts = true
-			c.Grid = append(c.Grid, withConcepts)
+			for _, f := range c.Grid[:2] {
+				f.Concepts = true
+				c.Grid = append(c.Grid, f)
+			}
 		}
 	}
 	if len(c.L2) == 0 {
-		c.L2 = []float64{1e-5, 3e-5, 1e-4}
+		c.L2 = []float64{1e-6, 3e-6, 1e-5, 3e-5}
 	}
 	if c.Folds == 0 {
 		c.Folds = 3

@@ -1,14 +1,17 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,6 +41,8 @@ func (e env) eval(ctx context.Context, args []string) error {
 	chars := fs.Bool("char-ngrams", false, "with --cv: add character 3–5-grams")
 	concurrency := fs.Int("concurrency", 4, "with --addr: calls in flight")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	explainShare := fs.Bool("explain-share", false, "also measure the share of the explanation weight that function words and punctuation carry")
+	lexFile := fs.String("lexicon", "", "with --cv: the concept lexicon `FILE` to train with")
 	cf := connFlags(fs)
 	rf := readFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -56,7 +61,13 @@ func (e env) eval(ctx context.Context, args []string) error {
 		opt.Bootstrap = -1
 	}
 	if *cv > 0 {
-		return e.crossValidate(ctx, exs, *cv, *seed, *l2, *chars, opt, *asJSON)
+		var lex []byte
+		if *lexFile != "" {
+			if lex, err = os.ReadFile(*lexFile); err != nil {
+				return err
+			}
+		}
+		return e.crossValidate(ctx, exs, *cv, *seed, *l2, *chars, lex, opt, *asJSON)
 	}
 
 	remote := false
@@ -68,7 +79,7 @@ func (e env) eval(ctx context.Context, args []string) error {
 	}
 	defer closeFn()
 	bar := newProgress(e.stderr, *quiet, "evaluating")
-	results, latency, err := classifyAll(ctx, b, exs, remote, *concurrency, bar.set)
+	results, latency, err := classifyAll(ctx, b, exs, remote, *explainShare, *concurrency, bar.set)
 	bar.done()
 	if err != nil {
 		return err
@@ -89,6 +100,10 @@ func (e env) eval(ctx context.Context, args []string) error {
 		return err
 	}
 	rep.Latency = latency
+	if *explainShare {
+		share := functionWordShare(results)
+		rep.FunctionWordShare = &share
+	}
 	if *reportDir != "" {
 		sum, err := eval.FileSHA256(*data)
 		if err != nil {
@@ -152,10 +167,10 @@ func (e env) writeOutputs(rep *eval.Report, asJSON bool, reportDir string) error
 
 // classifyAll classifies every example. Over gRPC each example is one
 // Classify call, so that the latency figures are those of single calls.
-func classifyAll(ctx context.Context, b backend, exs []dataset.Example, remote bool, concurrency int, progress func(done, total int)) ([]stance.Result, *eval.Latency, error) {
+func classifyAll(ctx context.Context, b backend, exs []dataset.Example, remote, explain bool, concurrency int, progress func(done, total int)) ([]stance.Result, *eval.Latency, error) {
 	reqs := make([]stance.Request, len(exs))
 	for i, x := range exs {
-		reqs[i] = stance.Request{Text: x.Text, Target: x.Target}
+		reqs[i] = stance.Request{Text: x.Text, Target: x.Target, Explain: explain}
 	}
 	type single interface {
 		ClassifyOne(context.Context, stance.Request) (stance.Result, error)
@@ -385,8 +400,10 @@ func summary(r *eval.Report) map[string]float64 {
 }
 
 // crossValidate reports the mean and spread of held-out figures of the
-// given training options over k folds of one data file.
-func (e env) crossValidate(ctx context.Context, exs []dataset.Example, k int, seed uint64, l2 float64, chars bool, opt eval.Options, asJSON bool) error {
+// given training options over k folds of one data file. When the examples
+// carry batches, each fold holds out whole batches, so that the figures
+// are on writers the model never saw.
+func (e env) crossValidate(ctx context.Context, exs []dataset.Example, k int, seed uint64, l2 float64, chars bool, lexicon []byte, opt eval.Options, asJSON bool) error {
 	if k < 2 || k > len(exs) {
 		return fmt.Errorf("eval: --cv %d: need 2 to %d folds", k, len(exs))
 	}
@@ -398,20 +415,24 @@ func (e env) crossValidate(ctx context.Context, exs []dataset.Example, k int, se
 	if chars {
 		feat.CharMin, feat.CharMax = 3, 5
 	}
-	cfg := linear.TrainConfig{Folds: 1, Seed: seed, Tokenizer: tok, Grid: []linear.Features{feat}}
+	feat.Concepts = lexicon != nil
+	cfg := linear.TrainConfig{Folds: 1, Seed: seed, Tokenizer: tok, Lexicon: lexicon, Grid: []linear.Features{feat}}
 	if l2 > 0 {
 		cfg.L2 = []float64{l2}
 	}
-	perm := rand.New(rand.NewPCG(seed, 0xc0ffee)).Perm(len(exs))
+	fold, grouped := cvFolds(exs, k, seed)
 	var macro, favg []float64
-	for fold := range k {
+	for f := range k {
 		var train, test []dataset.Example
-		for j, i := range perm {
-			if j%k == fold {
-				test = append(test, exs[i])
+		for i, x := range exs {
+			if fold[i] == f {
+				test = append(test, x)
 			} else {
-				train = append(train, exs[i])
+				train = append(train, x)
 			}
+		}
+		if len(test) == 0 {
+			continue
 		}
 		m, err := linear.Train(toLinear(train), nil, cfg)
 		if err != nil {
@@ -427,7 +448,7 @@ func (e env) crossValidate(ctx context.Context, exs []dataset.Example, k int, se
 			favg = append(favg, *rep.FAvg)
 		}
 	}
-	out := map[string]any{"folds": k, "l2": cfg.L2, "features": feat, "macro_f1": meanSD(macro), "macro_f1_folds": macro}
+	out := map[string]any{"folds": k, "grouped_by_batch": grouped, "l2": cfg.L2, "features": feat, "macro_f1": meanSD(macro), "macro_f1_folds": macro}
 	if len(favg) > 0 {
 		out["f_avg"] = meanSD(favg)
 		out["f_avg_folds"] = favg
@@ -437,11 +458,86 @@ func (e env) crossValidate(ctx context.Context, exs []dataset.Example, k int, se
 		fmt.Fprintln(e.stdout, string(raw))
 		return nil
 	}
-	fmt.Fprintf(e.stdout, "%d-fold cross-validation, features %+v\nmacro-F1 %s\n", k, feat, fmtMeanSD(macro))
+	how := "random folds"
+	if grouped {
+		how = "folds of whole batches"
+	}
+	fmt.Fprintf(e.stdout, "%d-fold cross-validation (%s), features %+v\nmacro-F1 %s\n", k, how, feat, fmtMeanSD(macro))
 	if len(favg) > 0 {
 		fmt.Fprintf(e.stdout, "F_avg    %s\n", fmtMeanSD(favg))
 	}
 	return nil
+}
+
+// cvFolds assigns examples to k folds: whole batches, largest first to the
+// lightest fold, when the examples name at least k batches; else a shuffle
+// by the seed.
+func cvFolds(exs []dataset.Example, k int, seed uint64) (fold []int, grouped bool) {
+	fold = make([]int, len(exs))
+	size := map[string]int{}
+	for _, x := range exs {
+		if x.Batch != "" {
+			size[x.Batch]++
+		}
+	}
+	if len(size) >= k {
+		batches := slices.SortedFunc(maps.Keys(size), func(a, b string) int {
+			if c := cmp.Compare(size[b], size[a]); c != 0 {
+				return c
+			}
+			return cmp.Compare(a, b)
+		})
+		load := make([]int, k)
+		of := map[string]int{}
+		for _, b := range batches {
+			f := slices.Index(load, slices.Min(load))
+			of[b] = f
+			load[f] += size[b]
+		}
+		for i, x := range exs {
+			fold[i] = of[x.Batch] // examples without a batch go with fold 0
+		}
+		return fold, true
+	}
+	for j, i := range rand.New(rand.NewPCG(seed, 0xc0ffee)).Perm(len(exs)) {
+		fold[i] = j % k
+	}
+	return fold, false
+}
+
+// functionWordShare is the share of the absolute weight listed in the
+// explanations of results that falls on features made only of function
+// words and punctuation ("the", "of the", ","; "piece:the" of models that
+// name pieces so).
+func functionWordShare(results []stance.Result) float64 {
+	var fw, all float64
+	for _, r := range results {
+		for _, ex := range r.Explanations {
+			for _, c := range ex.Contributions {
+				w := math.Abs(c.Weight)
+				all += w
+				if onlyFunctionWords(c.Feature) {
+					fw += w
+				}
+			}
+		}
+	}
+	if all == 0 {
+		return 0
+	}
+	return fw / all
+}
+
+func onlyFunctionWords(feature string) bool {
+	if strings.HasPrefix(feature, "concept:") {
+		return false
+	}
+	for _, w := range strings.Fields(strings.TrimPrefix(feature, "piece:")) {
+		if !linear.IsFunctionWord(strings.TrimPrefix(w, "##")) {
+			return false
+		}
+	}
+	return true
 }
 
 func toLinear(exs []dataset.Example) []linear.Example {

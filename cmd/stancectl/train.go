@@ -31,8 +31,9 @@ func (e env) train(ctx context.Context, args []string) error {
 	name := fs.String("name", "stance", "model name")
 	desc := fs.String("description", "", "model description")
 	folds := fs.Int("cv", 3, "cross-validation folds for choosing hyperparameters (1 = no search)")
-	l2 := fs.String("l2", "", "comma-separated L2 strengths to compare (default 1e-5,3e-5,1e-4)")
+	l2 := fs.String("l2", "", "comma-separated L2 strengths to compare (default 1e-6,3e-6,1e-5,3e-5)")
 	tokFile := fs.String("tokenizer", "", "tokenizer.json `FILE` (default: the default model's)")
+	grid := fs.String("grid", "", "feature sets cross-validation compares, comma-separated, each `default` or default joined with +chars (character 3–5-grams), +allwords (function words and punctuation as features), +nostems, +nonegation, +concepts (needs --lexicon); the default compares default and default+chars, each also +concepts with --lexicon")
 	lexFile := fs.String("lexicon", "", "concept lexicon `FILE` (JSON); cross-validation compares features with and without it")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	rf := readFlags(fs)
@@ -64,6 +65,15 @@ func (e env) train(ctx context.Context, args []string) error {
 				return fmt.Errorf("train: --l2: %q is not a positive finite number", f)
 			}
 			cfg.L2 = append(cfg.L2, v)
+		}
+	}
+	if *grid != "" {
+		for _, spec := range strings.Split(*grid, ",") {
+			f, err := parseFeatures(strings.TrimSpace(spec))
+			if err != nil {
+				return fmt.Errorf("train: --grid: %w", err)
+			}
+			cfg.Grid = append(cfg.Grid, f)
 		}
 	}
 	var err error
@@ -128,6 +138,33 @@ func (e env) train(ctx context.Context, args []string) error {
 		man.Name, man.Version, time.Since(start).Round(time.Millisecond), len(man.Labels),
 		man.Hyperparameters.L2, man.Features, man.Hyperparameters.Thresholds, *out)
 	return nil
+}
+
+// parseFeatures reads one --grid item: "default" and modifiers joined by
+// "+".
+func parseFeatures(spec string) (linear.Features, error) {
+	parts := strings.Split(spec, "+")
+	if parts[0] != "default" {
+		return linear.Features{}, fmt.Errorf("%q does not start with default", spec)
+	}
+	f := linear.DefaultFeatures
+	for _, p := range parts[1:] {
+		switch p {
+		case "chars":
+			f.CharMin, f.CharMax = 3, 5
+		case "allwords":
+			f.ContentWords = false
+		case "nostems":
+			f.Stems = false
+		case "nonegation":
+			f.Negation = false
+		case "concepts":
+			f.Concepts = true
+		default:
+			return linear.Features{}, fmt.Errorf("%q: unknown modifier %q (chars, allwords, nostems, nonegation, concepts)", spec, p)
+		}
+	}
+	return f, nil
 }
 
 // readExamples reads a data file for training and records it in refs.
