@@ -62,8 +62,13 @@ examples: examples-python ## run the Python and Node example clients against a s
 .PHONY: model
 model: ## retrain the default model from data/ into models/default
 	$(GO) run ./cmd/stancectl train --train data/train.jsonl --dev data/dev.jsonl --labels data/labels.json \
-		--lexicon data/lexicon.json --cv 5 --out models/default --name news-diplomacy-en \
+		--lexicon data/lexicon.json --grid default,default+concepts --l2 1e-6,3e-6,1e-5 --cv 5 \
+		--out models/default --name news-diplomacy-en \
 		--description "English news and diplomatic text: stances on world order, neutrality and partnership"
+
+.PHONY: english-words
+english-words: ## rebuild langid's English word list from the tokenizer and the training corpus
+	$(GO) run ./scripts/englishwords data/train.jsonl
 
 .PHONY: baseline
 baseline: ## accept the default model's dev figures as the regression baseline

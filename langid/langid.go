@@ -22,9 +22,10 @@ var Languages = []string{"en", "fr", "de", "es", "pt", "it", "nl", "ru", "uk", "
 	"sv", "da", "no", "cs", "ro", "hu", "vi", "el", "he", "bg", "sr", "hr", "fi", "sk"}
 
 // english holds the whole words of the BERT uncased WordPiece vocabulary
-// (the default model's tokenizer): 21,719 words of two or more ASCII
-// letters, English but for a few hundred names and foreign function words,
-// which the word classes below override.
+// (the default model's tokenizer) and the lower-case words of the training
+// corpus (scripts/englishwords): words of two or more ASCII letters,
+// English but for a few hundred names and foreign function words, which
+// the word classes below override.
 //
 //go:embed english.txt
 var englishList string
@@ -188,8 +189,14 @@ func evidence(text string) float64 {
 	var capitalised []string
 	lower, score := 0, 0.0
 	strong, unknown, english := math.Log(strongOdds), math.Log(unknownOdds), math.Log(englishOdds)
-	for w := range strings.FieldsFuncSeq(text, func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' && r != '\u2019' }) {
-		w = strings.Trim(w, "'\u2019")
+	for w := range strings.FieldsFuncSeq(text, func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' && r != '\u2019' && r != '-' }) {
+		w = strings.Trim(w, "'\u2019-")
+		compound := false
+		if i := strings.LastIndexByte(w, '-'); i >= 0 {
+			// "de-risking", "non-negotiable": the head, the last part,
+			// is the word; a first part is no function word.
+			w, compound = w[i+1:], true
+		}
 		if w == "" {
 			continue
 		}
@@ -199,7 +206,7 @@ func evidence(text string) float64 {
 		}
 		lower++
 		switch {
-		case isForeignWord(w) || !isASCIIWord(w):
+		case isForeignWord(w) && !compound || !isASCIIWord(w):
 			score += strong
 		case isSharedWord(w):
 			// "was", "will", "in": words of English and other languages alike

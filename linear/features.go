@@ -3,7 +3,6 @@ package linear
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -59,7 +58,7 @@ type Features struct {
 // counted once.
 var DefaultFeatures = Features{
 	Dim: 1 << 18, WordNgrams: 2, Pieces: true,
-	Binary: true, MinNorm: 8, ContentWords: true, Stems: true, PieceBackoff: true, Negation: true,
+	Binary: true, MinNorm: 16, ContentWords: true, Stems: true, PieceBackoff: true, Negation: true,
 }
 
 func (f Features) validate() error {
@@ -119,12 +118,14 @@ func targetKey(target string) uint64 {
 // extractor collects the hashed features of one text. When names is
 // non-nil it also records a readable name for each feature (explanations).
 type extractor struct {
-	cfg    Features
-	lex    *lexicon // nil unless cfg.Concepts
-	hashes []uint64
-	names  []string
-	framed []byte // scratch for charNgrams
-	kinds  []wordKind
+	cfg        Features
+	lex        *lexicon // nil unless cfg.Concepts
+	hashes     []uint64
+	names      []string
+	framed     []byte // scratch for charNgrams
+	kinds      []wordKind
+	wordHashes []uint64
+	seen       []uint64 // scratch hash set of dedupe
 }
 
 func (x *extractor) add(h uint64, name func() string) {
@@ -146,7 +147,11 @@ func (x *extractor) extract(e *tokenize.Encoding, tk *tokenize.Tokenizer, target
 	word := func(i int) []byte { return e.Norm[e.Words[i][0]:e.Words[i][1]] }
 	content := x.cfg.ContentWords || x.cfg.Negation
 	if content {
-		x.kinds = wordKinds(x.kinds[:0], len(e.Words), word)
+		x.wordHashes = x.wordHashes[:0]
+		for i := range e.Words {
+			x.wordHashes = append(x.wordHashes, fnv(seedWord, word(i)))
+		}
+		x.kinds = wordKinds(x.kinds[:0], x.wordHashes, word)
 	}
 	// kind reports a word's class when the options need it, else contentWord.
 	kind := func(i int) wordKind {
@@ -159,7 +164,12 @@ func (x *extractor) extract(e *tokenize.Encoding, tk *tokenize.Tokenizer, target
 	negLeft := 0 // content words left in the current negation's scope
 	for i := range e.Words {
 		w := word(i)
-		h := fnv(seedWord, w)
+		var h uint64
+		if content {
+			h = x.wordHashes[i]
+		} else {
+			h = fnv(seedWord, w)
+		}
 		k := kind(i)
 		if !x.cfg.ContentWords || k == contentWord {
 			x.add(h, func() string { return string(word(i)) })
@@ -245,24 +255,47 @@ func multiPiece(e *tokenize.Encoding, j int) bool {
 	return j > 0 && e.PieceWord[j-1] == w || j+1 < len(e.PieceWord) && e.PieceWord[j+1] == w
 }
 
-// dedupe keeps each feature hash once, with the name it first had.
+// dedupe keeps each feature hash once, in order, with the name it first
+// had. The hashes are mixed, so their low bits index an open-addressing
+// set directly; 0 marks an empty slot and is kept apart.
 func (x *extractor) dedupe() {
-	if x.names == nil {
-		slices.Sort(x.hashes)
-		x.hashes = slices.Compact(x.hashes)
-		return
+	size := 16
+	for size < 2*len(x.hashes) {
+		size *= 2
 	}
-	seen := make(map[uint64]bool, len(x.hashes))
-	n := 0
+	if cap(x.seen) < size {
+		x.seen = make([]uint64, size)
+	}
+	seen := x.seen[:size]
+	clear(seen)
+	mask := uint64(size - 1)
+	n, zero := 0, false
 	for i, h := range x.hashes {
-		if seen[h] {
-			continue
+		if h == 0 {
+			if zero {
+				continue
+			}
+			zero = true
+		} else {
+			j := h & mask
+			for seen[j] != 0 && seen[j] != h {
+				j = (j + 1) & mask
+			}
+			if seen[j] == h {
+				continue
+			}
+			seen[j] = h
 		}
-		seen[h] = true
-		x.hashes[n], x.names[n] = h, x.names[i]
+		x.hashes[n] = h
+		if x.names != nil {
+			x.names[n] = x.names[i]
+		}
 		n++
 	}
-	x.hashes, x.names = x.hashes[:n], x.names[:n]
+	x.hashes = x.hashes[:n]
+	if x.names != nil {
+		x.names = x.names[:n]
+	}
 }
 
 // charNgrams adds the character n-grams of one word framed by '<' and '>'.

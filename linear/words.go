@@ -45,11 +45,15 @@ func setOf(words string) map[string]bool {
 	return m
 }
 
-// wordKinds appends the class of each of the words to kinds.
-func wordKinds(kinds []wordKind, words int, word func(int) []byte) []wordKind {
-	for i := range words {
-		k := kindOf(word(i))
-		if k == functionWord && i >= 2 && string(word(i)) == "t" && string(word(i-1)) == "'" {
+// wordKinds appends the class of each of the words, whose feature hashes
+// are hashes, to kinds.
+func wordKinds(kinds []wordKind, hashes []uint64, word func(int) []byte) []wordKind {
+	for i, h := range hashes {
+		k, ok := listed.get(h)
+		if !ok {
+			k = contentOrPunct(word(i))
+		}
+		if k == functionWord && i >= 2 && hashes[i] == hashT && hashes[i-1] == hashApostrophe {
 			k = negationWord
 		}
 		kinds = append(kinds, k)
@@ -57,13 +61,63 @@ func wordKinds(kinds []wordKind, words int, word func(int) []byte) []wordKind {
 	return kinds
 }
 
+// listed maps the word features of the listed words to their class. The
+// hot path has each word's hash at hand; a fixed open-addressing table
+// over the mixed hash costs a fraction of a map lookup.
+var listed = func() *kindTable {
+	t := &kindTable{}
+	for w := range functionWords {
+		t.put(fnv(seedWord, []byte(w)), functionWord)
+	}
+	for w := range negations {
+		t.put(fnv(seedWord, []byte(w)), negationWord)
+	}
+	return t
+}()
+
+// kindTable is a set of word hashes with their kinds; it holds at most
+// half its slots, so probes stay short.
+type kindTable struct {
+	keys  [1024]uint64
+	kinds [1024]wordKind
+}
+
+func (t *kindTable) put(h uint64, k wordKind) {
+	j := h & (uint64(len(t.keys)) - 1)
+	for t.keys[j] != 0 && t.keys[j] != h {
+		j = (j + 1) & (uint64(len(t.keys)) - 1)
+	}
+	t.keys[j], t.kinds[j] = h, k
+}
+
+func (t *kindTable) get(h uint64) (wordKind, bool) {
+	j := h & (uint64(len(t.keys)) - 1)
+	for t.keys[j] != 0 {
+		if t.keys[j] == h {
+			return t.kinds[j], true
+		}
+		j = (j + 1) & (uint64(len(t.keys)) - 1)
+	}
+	return 0, false
+}
+
+var hashT, hashApostrophe = fnv(seedWord, []byte("t")), fnv(seedWord, []byte("'"))
+
 // kindOf classes a normalised word.
 func kindOf(w []byte) wordKind {
-	if negations[string(w)] {
-		return negationWord
+	if k, ok := listed.get(fnv(seedWord, w)); ok {
+		return k
 	}
-	if functionWords[string(w)] {
-		return functionWord
+	return contentOrPunct(w)
+}
+
+// contentOrPunct classes a word that is neither function word nor
+// negation.
+func contentOrPunct(w []byte) wordKind {
+	if c := w[0]; c < utf8.RuneSelf {
+		if 'a' <= c && c <= 'z' || '0' <= c && c <= '9' {
+			return contentWord
+		}
 	}
 	for i := 0; i < len(w); {
 		r, size := utf8.DecodeRune(w[i:])

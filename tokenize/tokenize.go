@@ -209,14 +209,13 @@ func (t *Tokenizer) appendWord(e *Encoding, start, end int32) {
 	w := int32(len(e.Words))
 	e.Words = append(e.Words, [2]int32{start, end})
 	word := e.Norm[start:end]
-	var info wordInfo
+	var info *wordInfo
 	switch {
-	case utf8.RuneCount(word) > t.maxWord:
-		info = wordInfo{pieces: t.unkPieces(), stem: ""}
+	case len(word) > t.maxWord && utf8.RuneCount(word) > t.maxWord:
+		info = &wordInfo{pieces: t.unkPieces()}
 	default:
-		var ok bool
-		if info, ok = t.cache.get(word); !ok {
-			info = wordInfo{pieces: t.wordPieces(string(word)), stem: stem(string(word))}
+		if info = t.cache.get(word); info == nil {
+			info = &wordInfo{pieces: t.wordPieces(string(word)), stem: stem(string(word))}
 			t.cache.put(string(word), info)
 		}
 	}
@@ -331,9 +330,9 @@ type wordInfo struct {
 }
 
 // size estimates the bytes an entry holds: the key, the pieces, the stem
-// and the map's and slices' own overhead.
-func (w wordInfo) size(word string) int {
-	return len(word) + 4*len(w.pieces) + len(w.stem) + 96
+// and the map's, the entry's and the slices' own overhead.
+func (w *wordInfo) size(word string) int {
+	return len(word) + 4*len(w.pieces) + len(w.stem) + 112
 }
 
 // wordCache maps words to their pieces and stems, bounded in bytes. Readers
@@ -347,47 +346,51 @@ func (w wordInfo) size(word string) int {
 type wordCache struct {
 	snap      atomic.Pointer[cacheSnap]
 	mu        sync.Mutex // guards pending and pendingSz
-	pending   map[string]wordInfo
+	pending   map[string]*wordInfo
 	pendingSz int
 	maxBytes  int
 }
 
 type cacheSnap struct {
-	words map[string]wordInfo
+	words map[string]*wordInfo
 	bytes int
 }
 
-// pendingWords is how many new words wait before a snapshot is rebuilt.
+// pendingWords is how many new words at most wait before a snapshot is
+// rebuilt.
 const pendingWords = 256
 
 func newWordCache(maxBytes int) *wordCache {
-	c := &wordCache{pending: make(map[string]wordInfo), maxBytes: maxBytes}
-	c.snap.Store(&cacheSnap{words: map[string]wordInfo{}})
+	c := &wordCache{pending: make(map[string]*wordInfo), maxBytes: maxBytes}
+	c.snap.Store(&cacheSnap{words: map[string]*wordInfo{}})
 	return c
 }
 
-func (c *wordCache) get(word []byte) (wordInfo, bool) {
-	if p, ok := c.snap.Load().words[string(word)]; ok { // no allocation: the compiler converts in place
-		return p, true
+// get returns the cached entry of word, or nil.
+func (c *wordCache) get(word []byte) *wordInfo {
+	if p := c.snap.Load().words[string(word)]; p != nil { // no allocation: the compiler converts in place
+		return p
 	}
 	c.mu.Lock()
-	p, ok := c.pending[string(word)]
+	p := c.pending[string(word)]
 	c.mu.Unlock()
-	return p, ok
+	return p
 }
 
-func (c *wordCache) put(word string, info wordInfo) {
+func (c *wordCache) put(word string, info *wordInfo) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.pending[word]; !ok {
 		c.pendingSz += info.size(word)
 	}
 	c.pending[word] = info
-	if len(c.pending) < pendingWords && c.pendingSz < c.maxBytes/16 {
+	old := c.snap.Load()
+	// A small snapshot is cheap to copy, so it is rebuilt early: the
+	// words of a warm, narrow stream move out of the locked map at once.
+	if len(c.pending) < min(pendingWords, max(8, len(old.words)/4)) && c.pendingSz < c.maxBytes/16 {
 		return
 	}
-	old := c.snap.Load()
-	next := &cacheSnap{words: make(map[string]wordInfo, len(old.words)+len(c.pending))}
+	next := &cacheSnap{words: make(map[string]*wordInfo, len(old.words)+len(c.pending))}
 	if old.bytes+c.pendingSz <= c.maxBytes {
 		for k, v := range old.words {
 			next.words[k] = v
