@@ -100,6 +100,8 @@ type testEnv struct {
 type envOptions struct {
 	log  io.Writer
 	opts []grpc.ServerOption
+	// grpc adjusts the server's configuration.
+	grpc func(*server.GRPCConfig)
 }
 
 // newEnv serves m over bufconn with the test limits and registers the
@@ -124,7 +126,11 @@ func newEnv(t *testing.T, m *linear.Model, o envOptions) *testEnv {
 		Logger:       slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	reg := prometheus.NewRegistry()
-	g, err := server.NewGRPC(srv, server.GRPCConfig{Registerer: reg, Options: o.opts})
+	gcfg := server.GRPCConfig{Registerer: reg, Options: o.opts}
+	if o.grpc != nil {
+		o.grpc(&gcfg)
+	}
+	g, err := server.NewGRPC(srv, gcfg)
 	if err != nil {
 		t.Fatalf("server.NewGRPC: %v", err)
 	}
