@@ -104,6 +104,10 @@ bench: ## run the benchmarks BENCHCOUNT times, benchstat-ready, and summarise th
 load: ## load-test Classify against the health check with ghz (DURATION, CONCURRENCY)
 	scripts/load.sh
 
+.PHONY: hostile
+hostile: ## run the hostile-client attacks at full size and print memory, CPU and health-check figures
+	scripts/hostile.sh
+
 .PHONY: fasttext-compare
 fasttext-compare: ## bulk classification of 100,000 sentences against fastText (Debian's fasttext)
 	scripts/fasttext-compare.sh

@@ -148,7 +148,7 @@ type proc struct {
 func startStanced(t *testing.T, addr string, args ...string) *proc {
 	t.Helper()
 	p := &proc{addr: addr, log: &procLog{}, done: make(chan struct{})}
-	p.cmd = exec.Command(stancedBin(t), append([]string{"--addr", addr}, args...)...)
+	p.cmd = exec.Command(stancedBin(t), append([]string{"--addr", addr, "--drain-delay", "0"}, args...)...)
 	p.cmd.Env = cleanEnv()
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {

@@ -28,6 +28,8 @@ type Config struct {
 	MaxDocumentBytes int
 	// MaxDocumentSentences bounds the sentences of one document; default 5,000.
 	MaxDocumentSentences int
+	// MaxTargetBytes bounds a request's target; default 256.
+	MaxTargetBytes int
 	// MaxContributions bounds the features listed per explained label;
 	// default 10.
 	MaxContributions int
@@ -42,6 +44,7 @@ const (
 	DefaultMaxTextBytes          = 10_000
 	DefaultMaxDocumentBytes      = 1_000_000
 	DefaultMaxDocumentSentences  = 5_000
+	DefaultMaxTargetBytes        = 256
 	DefaultMaxContributions      = 10
 	DefaultMinLanguageConfidence = 0.9
 )
@@ -55,6 +58,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxDocumentSentences <= 0 {
 		c.MaxDocumentSentences = DefaultMaxDocumentSentences
+	}
+	if c.MaxTargetBytes <= 0 {
+		c.MaxTargetBytes = DefaultMaxTargetBytes
 	}
 	if c.MaxContributions <= 0 {
 		c.MaxContributions = DefaultMaxContributions
@@ -176,6 +182,15 @@ func checkText(what, text string, limit int, flag string) error {
 	return nil
 }
 
+// checkTarget validates a target; its length is checked first, so that
+// the model's error, which quotes the target, stays short.
+func (e *Engine) checkTarget(m *linear.Model, target string) error {
+	if len(target) > e.cfg.MaxTargetBytes {
+		return stance.Errorf(stance.EInvalid, "target is %d bytes; the limit is %d bytes (--max-target-bytes)", len(target), e.cfg.MaxTargetBytes)
+	}
+	return m.CheckTarget(target)
+}
+
 // hasContent reports whether text holds a letter, a digit or a symbol
 // (emoji included): a text of punctuation, spaces, control, zero-width or
 // bidi characters says nothing to classify.
@@ -192,7 +207,7 @@ func (e *Engine) classify(m *linear.Model, r stance.Request) (stance.Result, err
 	if err := e.CheckText(r.Text); err != nil {
 		return stance.Result{}, err
 	}
-	if err := m.CheckTarget(r.Target); err != nil {
+	if err := e.checkTarget(m, r.Target); err != nil {
 		return stance.Result{}, err
 	}
 	return e.run(m, r)
@@ -277,7 +292,7 @@ func (e *Engine) ClassifyDocument(ctx context.Context, text, target string, expl
 	if err := checkText("document", text, e.cfg.MaxDocumentBytes, "--max-document-bytes"); err != nil {
 		return stance.Document{}, err
 	}
-	if err := m.CheckTarget(target); err != nil {
+	if err := e.checkTarget(m, target); err != nil {
 		return stance.Document{}, err
 	}
 	splitter, err := e.split()
@@ -299,11 +314,12 @@ func (e *Engine) ClassifyDocument(ctx context.Context, text, target string, expl
 	}
 	var total int
 	covered := make([]int, len(man.Labels))
-	for i, sp := range spans {
-		if i%64 == 0 {
-			if err := ctx.Err(); err != nil {
-				return stance.Document{}, err
-			}
+	for _, sp := range spans {
+		// A sentence costs milliseconds, a pathological one (a megabyte of
+		// unique words with no full stop) under a second: checking before
+		// each stops the work soon after the caller stops waiting.
+		if err := ctx.Err(); err != nil {
+			return stance.Document{}, err
 		}
 		s := stance.Sentence{Text: text[sp.Start:sp.End], Start: sp.Start, End: sp.End}
 		if !hasContent(s.Text) {

@@ -39,6 +39,7 @@ func TestClassifyValidation(t *testing.T) {
 		{"too long", strings.Repeat("word ", 41), "", "text is 205 bytes; the limit is 200 bytes (--max-text-bytes)"},
 		{"invalid UTF-8", "bad \xff byte", "", "text is not valid UTF-8 (bad byte 0xff at offset 4)"},
 		{"target", testmodel.MultipolarText, "NATO", "takes no target"},
+		{"long target", testmodel.MultipolarText, strings.Repeat("x", 10_000), "target is 10000 bytes; the limit is 256 bytes (--max-target-bytes)"},
 		{"zero-width only", "\u200b\u200c\u200d\ufeff", "", "text has no content"},
 		{"bidi and control only", "\u202e\u2066\x01\u2069\u202c", "", "text has no content"},
 		{"punctuation only", "?!... \u2014 \u201c\u201d", "", "text has no content"},

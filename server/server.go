@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
-	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -45,6 +44,11 @@ type Server struct {
 	health *health.Server
 	// metrics is set by NewGRPC when it has a registerer, before serving.
 	metrics *metrics
+	// calls is set by NewGRPC: the calls in flight and finished.
+	calls *callStats
+	// watchesEnd is closed by EndWatches.
+	watchesEnd     chan struct{}
+	endWatchesOnce sync.Once
 	// reloadMu serialises Reload, so that the model it replaces is the one
 	// it read.
 	reloadMu sync.Mutex
@@ -61,7 +65,7 @@ func New(eng *engine.Engine, cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{eng: eng, cfg: cfg, log: cfg.Logger, health: health.NewServer()}
+	s := &Server{eng: eng, cfg: cfg, log: cfg.Logger, health: health.NewServer(), watchesEnd: make(chan struct{})}
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	s.health.SetServingStatus(ServiceName, healthpb.HealthCheckResponse_NOT_SERVING)
 	return s
@@ -86,6 +90,51 @@ func (s *Server) SetReady(ready bool) {
 // Shutdown marks every service NOT_SERVING, so that health watchers and
 // load balancers move away before the listener closes.
 func (s *Server) Shutdown() { s.health.Shutdown() }
+
+// EndWatches ends the open health Watch streams with UNAVAILABLE, and any
+// opened later at once: they are idle by design and would otherwise hold
+// a graceful stop up until its grace period ends. Call it after Shutdown,
+// once watchers have seen NOT_SERVING.
+func (s *Server) EndWatches() { s.endWatchesOnce.Do(func() { close(s.watchesEnd) }) }
+
+func (s *Server) endWatches() grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+		if info.FullMethod != healthWatch {
+			return h(srv, ss)
+		}
+		ctx, cancel := context.WithCancel(ss.Context())
+		defer cancel()
+		go func() {
+			select {
+			case <-s.watchesEnd:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		err := h(srv, &ctxStream{ServerStream: ss, ctx: ctx})
+		if ss.Context().Err() == nil && ctx.Err() != nil {
+			return status.Error(codes.Unavailable, "server is shutting down")
+		}
+		return err
+	}
+}
+
+// ctxStream is a server stream with a context of its own.
+type ctxStream struct {
+	grpc.ServerStream
+	ctx context.Context
+}
+
+func (s *ctxStream) Context() context.Context { return s.ctx }
+
+// Calls reports the calls in progress and the calls finished since the
+// server started; zero before NewGRPC.
+func (s *Server) Calls() (active, finished int64) {
+	if s.calls == nil {
+		return 0, 0
+	}
+	return s.calls.active.Load(), s.calls.finished.Load()
+}
 
 // Limits returns the server's input limits.
 func (s *Server) Limits() *stancev1.Limits {
@@ -202,15 +251,3 @@ func (s *Server) GetModelInfo(ctx context.Context, _ *stancev1.GetModelInfoReque
 // Warm runs the model on a few texts so that the first real calls do not
 // pay for cold caches.
 func (s *Server) Warm() error { return warm(s.eng.Model()) }
-
-// callTimeout bounds calls whose client set no deadline.
-func callTimeout(d time.Duration) grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
-		if _, ok := ctx.Deadline(); !ok && d > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, d)
-			defer cancel()
-		}
-		return h(ctx, req)
-	}
-}

@@ -100,6 +100,8 @@ type testEnv struct {
 type envOptions struct {
 	log  io.Writer
 	opts []grpc.ServerOption
+	// grpc adjusts the server's configuration.
+	grpc func(*server.GRPCConfig)
 }
 
 // newEnv serves m over bufconn with the test limits and registers the
@@ -124,7 +126,11 @@ func newEnv(t *testing.T, m *linear.Model, o envOptions) *testEnv {
 		Logger:       slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	reg := prometheus.NewRegistry()
-	g, err := server.NewGRPC(srv, server.GRPCConfig{Registerer: reg, Options: o.opts})
+	gcfg := server.GRPCConfig{Registerer: reg, Options: o.opts}
+	if o.grpc != nil {
+		o.grpc(&gcfg)
+	}
+	g, err := server.NewGRPC(srv, gcfg)
 	if err != nil {
 		t.Fatalf("server.NewGRPC: %v", err)
 	}
@@ -389,7 +395,7 @@ func TestClassifyInvalidUTF8(t *testing.T) {
 // that does not (a BytesValue has the same wire form as a request whose
 // field 1 is the text) fail proto3's UTF-8 check when the server decodes
 // them, before the service runs, so the caller learns why and no result
-// comes back. grpc-go answers such a decoding failure with INTERNAL.
+// comes back: INVALID_ARGUMENT, like any request that does not decode.
 func TestClassifyInvalidUTF8OnTheWire(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t, plainModel(t), envOptions{})
@@ -399,7 +405,7 @@ func TestClassifyInvalidUTF8OnTheWire(t *testing.T) {
 	for _, method := range []string{"Classify", "ClassifyDocument"} {
 		raw := &wrapperspb.BytesValue{Value: []byte("Fine. Bad \xc3(")}
 		err := env.conn.Invoke(rpcContext(t), "/stance.v1.StanceService/"+method, raw, &emptypb.Empty{})
-		wantStatus(t, err, codes.Internal, "unmarshal", "invalid UTF-8")
+		wantStatus(t, err, codes.InvalidArgument, "request is not a valid message", "invalid UTF-8")
 	}
 }
 

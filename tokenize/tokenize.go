@@ -2,6 +2,7 @@ package tokenize
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -294,6 +295,11 @@ func (t *Tokenizer) Reference(text string) (ids []int32, words []int, err error)
 	}, text)))
 }
 
+// ErrLibraryPanic wraps the errors of [Tokenizer.Reference] for inputs on
+// which the library panicked: the library refusing an input, not a fault
+// of the fast path.
+var ErrLibraryPanic = errors.New("tokenize: library failed on input")
+
 // isControl reports the characters BERT's clean-text step deletes.
 func isControl(r rune) bool {
 	return r != '\t' && r != '\n' && r != '\r' && unicode.In(r, unicode.Cc, unicode.Cf)
@@ -305,7 +311,7 @@ func (t *Tokenizer) reference(text string) (ids []int32, words []int, err error)
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			ids, words, err = nil, nil, fmt.Errorf("tokenize: library failed on input: %v", r)
+			ids, words, err = nil, nil, fmt.Errorf("%w: %v", ErrLibraryPanic, r)
 		}
 	}()
 	lib, err := t.library()

@@ -26,6 +26,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"golang.org/x/net/netutil"
+	"golang.org/x/term"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 
@@ -37,9 +39,9 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, hurry, stop := stopSignals()
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stderr, nil); err != nil {
+	if err := run(ctx, hurry, os.Args[1:], os.Stderr, nil); err != nil {
 		if errors.Is(err, flag.ErrHelp) { // --help asked for the usage: not an error
 			return
 		}
@@ -49,13 +51,37 @@ func main() {
 	}
 }
 
+// stopSignals returns a context that ends on the first SIGTERM or SIGINT,
+// and a channel closed when the drain delay is to be skipped: on a second
+// signal, or at once for SIGINT when stdin is a terminal (a person pressed
+// Ctrl-C; no balancer is waiting to see the readiness flip).
+func stopSignals() (context.Context, <-chan struct{}, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	hurry := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		if sig == os.Interrupt && term.IsTerminal(int(os.Stdin.Fd())) {
+			close(hurry)
+			cancel()
+			return
+		}
+		cancel()
+		<-sigs
+		close(hurry)
+	}()
+	return ctx, hurry, func() { signal.Stop(sigs); cancel() }
+}
+
 type config struct {
 	addr, model, metricsAddr, logLevel, logFormat   string
 	tlsCert, tlsKey, clientCA, tokens               string
 	openReflection, watch                           bool
 	maxTextBytes, maxBatch, maxDocBytes, maxDocSent int
-	maxRecvBytes, maxStreams                        int
-	defaultTimeout, grace                           time.Duration
+	maxRecvBytes, maxStreams, maxTargetBytes        int
+	maxConns, maxInflight, maxHeaderBytes           int
+	defaultTimeout, grace, drainDelay, handshake    time.Duration
 }
 
 // flags declares every flag with its environment-variable twin: the
@@ -114,9 +140,15 @@ func flags(fs *flag.FlagSet, c *config) error {
 	str(&c.tokens, "auth-tokens", "STANCE_AUTH_TOKENS", "", "require \"authorization: Bearer TOKEN\" with one of the tokens in `FILE` (one a line, re-read on SIGHUP); health checks stay open")
 	boolean(&c.openReflection, "open-reflection", "STANCE_OPEN_REFLECTION", false, "with --auth-tokens: leave server reflection callable without a token")
 	boolean(&c.watch, "watch", "STANCE_WATCH", false, "with --model: reload when the model directory's manifest changes (checked every 2s); SIGHUP always reloads")
-	num(&c.maxStreams, "max-concurrent-streams", "STANCE_MAX_CONCURRENT_STREAMS", 1000, "most concurrent calls and streams on one connection")
+	num(&c.maxTargetBytes, "max-target-bytes", "STANCE_MAX_TARGET_BYTES", engine.DefaultMaxTargetBytes, "largest target, in bytes")
+	num(&c.maxStreams, "max-concurrent-streams", "STANCE_MAX_CONCURRENT_STREAMS", server.DefaultMaxConcurrentStreams, "most concurrent calls and streams on one connection")
+	num(&c.maxConns, "max-connections", "STANCE_MAX_CONNECTIONS", defaultMaxConnections, "most open connections; more wait in the listen queue")
+	num(&c.maxInflight, "max-inflight", "STANCE_MAX_INFLIGHT", server.DefaultMaxInflight, "most classification calls in progress (an open ClassifyStream counts as one); more are refused with RESOURCE_EXHAUSTED")
+	num(&c.maxHeaderBytes, "max-header-bytes", "STANCE_MAX_HEADER_BYTES", server.DefaultMaxHeaderListBytes, "largest header list (metadata) of a call, in bytes")
+	dur(&c.handshake, "handshake-timeout", "STANCE_HANDSHAKE_TIMEOUT", server.DefaultConnectionTimeout, "how long a new connection may take to complete its TLS and HTTP/2 handshakes")
 	dur(&c.defaultTimeout, "default-timeout", "STANCE_DEFAULT_TIMEOUT", 30*time.Second, "deadline of calls that set none")
 	dur(&c.grace, "grace-period", "STANCE_GRACE_PERIOD", 10*time.Second, "on SIGTERM, how long calls in flight may take to finish")
+	dur(&c.drainDelay, "drain-delay", "STANCE_DRAIN_DELAY", 5*time.Second, "on SIGTERM, how long readiness reports NOT_SERVING while calls are still served, before the grace period; a second signal, or SIGINT at a terminal, skips it")
 	return errors.Join(errs...)
 }
 
@@ -127,9 +159,14 @@ func envOr(key, def string) string {
 	return def
 }
 
-// run starts the server and blocks until ctx ends. When ready is non-nil
-// it receives the listening address once the server is SERVING (tests).
-func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- net.Addr) error {
+// defaultMaxConnections is the default of --max-connections.
+const defaultMaxConnections = 256
+
+// run starts the server and blocks until ctx ends, then drains: the drain
+// delay (cut short when hurry closes; nil never closes), then the grace
+// period. When ready is non-nil it receives the listening address once the
+// server is SERVING (tests).
+func run(ctx context.Context, hurry <-chan struct{}, args []string, stderr io.Writer, ready chan<- net.Addr) error {
 	start := time.Now()
 	fs := flag.NewFlagSet("stanced", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -161,14 +198,22 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- net.
 	if err != nil {
 		return err
 	}
-	eng, err := engine.New(m, engine.Config{MaxTextBytes: c.maxTextBytes, MaxDocumentBytes: c.maxDocBytes, MaxDocumentSentences: c.maxDocSent})
+	eng, err := engine.New(m, engine.Config{MaxTextBytes: c.maxTextBytes, MaxDocumentBytes: c.maxDocBytes, MaxDocumentSentences: c.maxDocSent, MaxTargetBytes: c.maxTargetBytes})
 	if err != nil {
 		return err
 	}
 	srv := server.New(eng, server.Config{MaxBatchSize: c.maxBatch, Logger: log})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	gcfg := server.GRPCConfig{MaxRecvBytes: c.maxRecvBytes, MaxConcurrentStreams: uint32(max(c.maxStreams, 1)), DefaultTimeout: c.defaultTimeout, Registerer: reg}
+	gcfg := server.GRPCConfig{
+		MaxRecvBytes:         c.maxRecvBytes,
+		MaxConcurrentStreams: uint32(max(c.maxStreams, 1)),
+		MaxHeaderListBytes:   uint32(max(c.maxHeaderBytes, 1024)),
+		MaxInflight:          c.maxInflight,
+		ConnectionTimeout:    c.handshake,
+		DefaultTimeout:       c.defaultTimeout,
+		Registerer:           reg,
+	}
 	if c.tokens != "" {
 		if gcfg.Auth, err = server.ReadTokens(c.tokens); err != nil {
 			return err
@@ -190,6 +235,11 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- net.
 	if err != nil {
 		return err
 	}
+	// Connections past the limit wait in the kernel's listen queue; the
+	// short handshake timeout frees the slots of sockets that never speak,
+	// so that an idle flood delays a probe by seconds rather than locking
+	// it out.
+	lis = netutil.LimitListener(lis, max(c.maxConns, 1))
 	if c.metricsAddr != "" {
 		ms := &http.Server{Addr: c.metricsAddr, Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
 		go func() {
@@ -219,18 +269,40 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- net.
 		return err
 	case <-ctx.Done():
 	}
-	// Drain: readiness goes first so balancers stop sending, then calls in
-	// flight get the grace period.
-	log.Info("draining", "grace", c.grace)
+	return drain(srv, g, c, log, hurry)
+}
+
+// drain stops the server: readiness turns NOT_SERVING at once, calls are
+// still served for the drain delay so that balancers polling readiness
+// see the flip, then health watches end and calls in flight get the grace
+// period.
+func drain(srv *server.Server, g *grpc.Server, c config, log *slog.Logger, hurry <-chan struct{}) error {
+	start := time.Now()
 	srv.Shutdown()
+	_, before := srv.Calls()
+	log.Info("draining", "delay", c.drainDelay, "grace", c.grace)
+	if c.drainDelay > 0 {
+		t := time.NewTimer(c.drainDelay)
+		select {
+		case <-t.C:
+		case <-hurry:
+			t.Stop()
+			log.Info("drain delay skipped")
+		}
+	}
+	srv.EndWatches()
 	done := make(chan struct{})
 	go func() { g.GracefulStop(); close(done) }()
+	var cut int64
 	select {
 	case <-done:
 	case <-time.After(c.grace):
-		log.Warn("grace period over; closing remaining calls")
+		cut, _ = srv.Calls()
+		log.Warn("grace period over; closing remaining calls", "calls", cut)
 		g.Stop()
 	}
+	_, after := srv.Calls()
+	log.Info("drained", "calls_finished", after-before-cut, "calls_cut", cut, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -78,8 +78,8 @@ func startDaemon(t *testing.T, args ...string) *daemon {
 	ready := make(chan net.Addr, 1)
 	errc := make(chan error, 1)
 	log := &syncbuf.Buffer{}
-	args = append([]string{"--addr", "127.0.0.1:0", "--grace-period", grace.String()}, args...)
-	go func() { errc <- run(ctx, args, log, ready) }()
+	args = append([]string{"--addr", "127.0.0.1:0", "--grace-period", grace.String(), "--drain-delay", "0"}, args...)
+	go func() { errc <- run(ctx, nil, args, log, ready) }()
 	var addr net.Addr
 	select {
 	case addr = <-ready:
@@ -351,7 +351,7 @@ func TestRunArgs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var out syncbuf.Buffer
 			ready := make(chan net.Addr, 1)
-			err := run(rpcContext(t), tt.args, &out, ready)
+			err := run(rpcContext(t), nil, tt.args, &out, ready)
 			if err == nil {
 				t.Fatalf("run(%q) = nil, want an error", tt.args)
 			}
@@ -381,7 +381,7 @@ func TestRunEnvErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.env, func(t *testing.T) {
 			t.Setenv(tt.env, tt.value)
-			err := run(rpcContext(t), nil, &syncbuf.Buffer{}, nil)
+			err := run(rpcContext(t), nil, nil, &syncbuf.Buffer{}, nil)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("run with %s=%q = %v, want an error containing %q", tt.env, tt.value, err, tt.want)
 			}
