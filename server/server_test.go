@@ -320,6 +320,7 @@ func TestClassifyInvalid(t *testing.T) {
 	}{
 		{"empty", plain, &stancev1.ClassifyRequest{}, []string{"text is empty"}},
 		{"whitespace only", plain, &stancev1.ClassifyRequest{Text: " \t\n\u00a0 "}, []string{"text is empty"}},
+		{"zero-width, bidi and punctuation only", plain, &stancev1.ClassifyRequest{Text: "\u200b\u202e?!\u202c\u2026"}, []string{"text has no content"}},
 		{"over max_text_bytes", plain, &stancev1.ClassifyRequest{Text: strings.Repeat("word ", 61)},
 			[]string{"text is 305 bytes", "the limit is 300 bytes", "--max-text-bytes"}},
 		{"target on a model without targets", plain, &stancev1.ClassifyRequest{Text: multipolarText, Target: "NATO"},
@@ -444,7 +445,7 @@ func TestClassifyUnsupportedLanguage(t *testing.T) {
 func TestClassifyBatch(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t, plainModel(t), envOptions{})
-	texts := []string{multipolarText, "", neutralText, strings.Repeat("x", 301)}
+	texts := []string{multipolarText, "\u200b...", neutralText, strings.Repeat("x", 301)}
 	req := &stancev1.ClassifyBatchRequest{}
 	for _, tx := range texts {
 		req.Requests = append(req.Requests, &stancev1.ClassifyRequest{Text: tx})
@@ -463,7 +464,7 @@ func TestClassifyBatch(t *testing.T) {
 	}
 	want := &stancev1.ClassifyBatchResponse{Items: []*stancev1.BatchItem{
 		{Index: 0, Status: &stancev1.ItemStatus{}, Result: unary(texts[0])},
-		{Index: 1, Status: &stancev1.ItemStatus{Code: int32(codes.InvalidArgument), Message: "text is empty"}},
+		{Index: 1, Status: &stancev1.ItemStatus{Code: int32(codes.InvalidArgument), Message: "text has no content: no letter, digit or symbol, only punctuation, spaces or invisible characters"}},
 		{Index: 2, Status: &stancev1.ItemStatus{}, Result: unary(texts[2])},
 		{Index: 3, Status: &stancev1.ItemStatus{Code: int32(codes.InvalidArgument), Message: "text is 301 bytes; the limit is 300 bytes (--max-text-bytes)"}},
 	}}
@@ -498,7 +499,7 @@ func TestClassifyBatchInvalid(t *testing.T) {
 func TestClassifyStream(t *testing.T) {
 	t.Parallel()
 	env := newEnv(t, plainModel(t), envOptions{})
-	texts := []string{multipolarText, unilateralText, "   ", neutralText, multipolarText}
+	texts := []string{multipolarText, unilateralText, "   ", neutralText, multipolarText, "\u2066!?\u2069"}
 	stream, err := env.stub.ClassifyStream(rpcContext(t))
 	if err != nil {
 		t.Fatalf("ClassifyStream: %v", err)
@@ -529,13 +530,13 @@ func TestClassifyStream(t *testing.T) {
 		if it.GetIndex() != int64(i) {
 			t.Errorf("item %d has index %d", i, it.GetIndex())
 		}
-		if i == 2 {
-			want := &stancev1.ItemStatus{Code: int32(codes.InvalidArgument), Message: "text is empty"}
+		if msg, bad := map[int]string{2: "text is empty", 5: "text has no content: no letter, digit or symbol, only punctuation, spaces or invisible characters"}[i]; bad {
+			want := &stancev1.ItemStatus{Code: int32(codes.InvalidArgument), Message: msg}
 			if diff := cmp.Diff(want, it.GetStatus(), protocmp.Transform()); diff != "" {
-				t.Errorf("item 2 status (-want +got):\n%s", diff)
+				t.Errorf("item %d status (-want +got):\n%s", i, diff)
 			}
 			if it.GetResult() != nil {
-				t.Errorf("item 2 has a result with its error")
+				t.Errorf("item %d has a result with its error", i)
 			}
 			continue
 		}
@@ -686,6 +687,7 @@ func TestClassifyDocumentInvalid(t *testing.T) {
 		msgs []string
 	}{
 		{"empty", &stancev1.ClassifyDocumentRequest{Text: "\n \n"}, []string{"document is empty"}},
+		{"no content", &stancev1.ClassifyDocumentRequest{Text: "\u200b... \u2014 !!!"}, []string{"document has no content"}},
 		{"over max_document_bytes", &stancev1.ClassifyDocumentRequest{Text: strings.Repeat("Talks resumed. ", 67)},
 			[]string{"document is 1005 bytes", "the limit is 1000 bytes", "--max-document-bytes"}},
 		{"over max_document_sentences", &stancev1.ClassifyDocumentRequest{Text: strings.Repeat("Talks resumed. ", 7)},

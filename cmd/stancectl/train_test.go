@@ -346,6 +346,36 @@ func TestEvalBadCSVRow(t *testing.T) {
 	}
 }
 
+// TestEvalTakesUsersFiles: rows with fields and columns of the user's own
+// are read, and stderr says once which were left aside; data check stays
+// strict for the project's corpus.
+func TestEvalTakesUsersFiles(t *testing.T) {
+	t.Parallel()
+	f := trainedModel(t)
+	dir := t.TempDir()
+	jsonl := writeFile(t, dir, "data.jsonl", []byte(
+		`{"text": "Kenya said that it opposes unilateral sanctions and the hegemony of one country.", "labels": ["anti_unilateralism"], "annotator": "kim", "note": "clear"}`+"\n"+
+			`{"text": "The delegation from Fiji arrived in the capital on Monday.", "labels": ["none"], "annotator": "lee"}`+"\n"))
+	stdout, stderr := mustCLI(t, "eval", "--json", "--quiet", "--bootstrap", "0", "--model", f.model, "--data", jsonl)
+	if want := `ignored fields not used: "annotator" in 2, "note" in 1 of 2 rows`; !strings.Contains(stderr, want) || strings.Count(stderr, "ignored") != 1 {
+		t.Errorf("stderr = %q, want once %q", stderr, want)
+	}
+	if n := jsonObject(t, stdout)["n"]; n != 2.0 {
+		t.Errorf("n = %v, want both rows", n)
+	}
+	csv := writeFile(t, dir, "data.csv", []byte("id,text,labels,annotator\n1,The delegation from Fiji arrived on Monday.,none,kim\n"))
+	_, stderr = mustCLI(t, "eval", "--json", "--quiet", "--bootstrap", "0", "--model", f.model, "--data", csv)
+	if want := `ignored fields not used: "annotator" in 1, "id" in 1 of 1 rows`; !strings.Contains(stderr, want) {
+		t.Errorf("stderr = %q, want %q", stderr, want)
+	}
+
+	stdout, _, err := cli(t, "", "data", "check", "--labels", "../../data/labels.json", jsonl)
+	wantExit(t, err, 1)
+	if want := jsonl + `:1: unknown field "annotator"`; !strings.Contains(stdout, want) {
+		t.Errorf("data check printed %q, want %q", stdout, want)
+	}
+}
+
 func TestSemEval(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
