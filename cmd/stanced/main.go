@@ -26,12 +26,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"golang.org/x/net/netutil"
 	"golang.org/x/term"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 
 	"github.com/stanceproject/stance/engine"
+	"github.com/stanceproject/stance/internal/connlimit"
 	"github.com/stanceproject/stance/internal/usage"
 	"github.com/stanceproject/stance/linear"
 	"github.com/stanceproject/stance/models"
@@ -142,7 +142,7 @@ func flags(fs *flag.FlagSet, c *config) error {
 	boolean(&c.watch, "watch", "STANCE_WATCH", false, "with --model: reload when the model directory's manifest changes (checked every 2s); SIGHUP always reloads")
 	num(&c.maxTargetBytes, "max-target-bytes", "STANCE_MAX_TARGET_BYTES", engine.DefaultMaxTargetBytes, "largest target, in bytes")
 	num(&c.maxStreams, "max-concurrent-streams", "STANCE_MAX_CONCURRENT_STREAMS", server.DefaultMaxConcurrentStreams, "most concurrent calls and streams on one connection")
-	num(&c.maxConns, "max-connections", "STANCE_MAX_CONNECTIONS", defaultMaxConnections, "most open connections; more wait in the listen queue")
+	num(&c.maxConns, "max-connections", "STANCE_MAX_CONNECTIONS", defaultMaxConnections, "most open connections; past it a new one replaces the oldest that has sent nothing, or is refused")
 	num(&c.maxInflight, "max-inflight", "STANCE_MAX_INFLIGHT", server.DefaultMaxInflight, "most classification calls in progress (an open ClassifyStream counts as one); more are refused with RESOURCE_EXHAUSTED")
 	num(&c.maxHeaderBytes, "max-header-bytes", "STANCE_MAX_HEADER_BYTES", server.DefaultMaxHeaderListBytes, "largest header list (metadata) of a call, in bytes")
 	dur(&c.handshake, "handshake-timeout", "STANCE_HANDSHAKE_TIMEOUT", server.DefaultConnectionTimeout, "how long a new connection may take to complete its TLS and HTTP/2 handshakes")
@@ -235,11 +235,10 @@ func run(ctx context.Context, hurry <-chan struct{}, args []string, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	// Connections past the limit wait in the kernel's listen queue; the
-	// short handshake timeout frees the slots of sockets that never speak,
-	// so that an idle flood delays a probe by seconds rather than locking
-	// it out.
-	lis = netutil.LimitListener(lis, max(c.maxConns, 1))
+	// At the limit, a new connection takes the slot of the oldest one that
+	// has not spoken, so that a flood of idle sockets cannot lock out a
+	// probe; the short handshake timeout reaps those that speak too little.
+	lis = connlimit.New(lis, c.maxConns)
 	if c.metricsAddr != "" {
 		ms := &http.Server{Addr: c.metricsAddr, Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
 		go func() {
