@@ -19,6 +19,44 @@ type Request struct {
 	// Explain asks for the features that contributed most to each
 	// predicted label.
 	Explain bool
+	// Model names the served model to use; empty for the default.
+	Model string
+}
+
+// DocumentRequest is one document to classify sentence by sentence.
+type DocumentRequest struct {
+	Text    string
+	Target  string
+	Explain bool
+	// Model names the served model to use; empty for the default.
+	Model string
+}
+
+// Example is one labelled sentence: a row of a data file, what training
+// learns from and what evaluation scores against.
+type Example struct {
+	// ID is the row's identifier, optional.
+	ID   string
+	Text string
+	// Target is the entity the stance is about, optional.
+	Target string
+	// Labels are the gold labels, in file order, deduplicated.
+	Labels []string
+	// Source says where the text comes from, optional.
+	Source string
+	// Hard names the hard-case type of a deliberately difficult example.
+	Hard string
+	// Batch names the batch the example was written in; cross-validation
+	// holds out whole batches, so that figures are on writers a model
+	// never saw.
+	Batch string
+	// Unused lists the fields or columns of the row that the reader left
+	// aside.
+	Unused []string
+	// File and Line locate the row (Line is 1-based; a CSV record's first
+	// line).
+	File string
+	Line int
 }
 
 // Score is the probability a model gives one label.
@@ -134,8 +172,50 @@ type Classifier interface {
 	// Result (Result.Err); the returned error is for failures of the whole
 	// call.
 	Classify(ctx context.Context, reqs []Request) ([]Result, error)
-	// Info describes the model in use.
+	// Info describes the model in use (the default one of several).
 	Info(ctx context.Context) (ModelInfo, error)
+}
+
+// DocumentClassifier is a Classifier that also classifies documents.
+type DocumentClassifier interface {
+	Classifier
+	// ClassifyDocument splits a document into sentences and classifies
+	// each.
+	ClassifyDocument(ctx context.Context, req DocumentRequest) (Document, error)
+}
+
+// Limits are the input limits a classifier enforces.
+type Limits struct {
+	MaxTextBytes         int
+	MaxTargetBytes       int
+	MaxDocumentBytes     int
+	MaxDocumentSentences int
+}
+
+// ServedModel is one model of several served side by side.
+type ServedModel struct {
+	// Name is the name requests select the model by; the default model's
+	// is its manifest name unless it was given another.
+	Name string
+	// Default is set for the model that requests naming none get.
+	Default bool
+	Info    ModelInfo
+	// Reloads and FailedReloads count the model's reloads since start;
+	// a failed reload leaves the previous version serving.
+	Reloads, FailedReloads int64
+}
+
+// Models is a DocumentClassifier over several named models: requests
+// choose one by their Model field, and a name that is not served fails
+// with ENotFound.
+type Models interface {
+	DocumentClassifier
+	// ModelInfo describes the named model; "" is the default.
+	ModelInfo(ctx context.Context, name string) (ModelInfo, error)
+	// List describes the served models, the default first.
+	List(ctx context.Context) ([]ServedModel, error)
+	// Limits returns the input limits, the same for every model.
+	Limits() Limits
 }
 
 // ErrorCode classifies errors so that transports can map them.
@@ -149,6 +229,9 @@ const (
 	EInvalid
 	// EUnavailable is a temporary condition, such as no model loaded yet.
 	EUnavailable
+	// ENotFound is a request for something that does not exist, such as a
+	// model that is not served.
+	ENotFound
 )
 
 // Error is an error with a code and a message fit for the caller.

@@ -5,6 +5,7 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -46,6 +47,7 @@ const DefaultServiceConfig = `{
 const DefaultBatchSize = 256
 
 type options struct {
+	model     string
 	token     string
 	tls       *tls.Config
 	dial      []grpc.DialOption
@@ -54,6 +56,10 @@ type options struct {
 
 // Option configures New.
 type Option func(*options)
+
+// WithModel sends requests that name no model to the served model name
+// instead of the server's default, and describes that model in Info.
+func WithModel(name string) Option { return func(o *options) { o.model = name } }
 
 // WithTLS connects over TLS with cfg (which may carry client certificates
 // for mutual TLS). Without it the connection is plaintext.
@@ -84,12 +90,13 @@ func WithBatchSize(n int) Option { return func(o *options) { o.batchSize = n } }
 
 // Client talks to a stance server. It is safe for concurrent use.
 type Client struct {
+	model     string
 	conn      *grpc.ClientConn
 	stub      stancev1.StanceServiceClient
 	batchSize int
 }
 
-var _ stance.Classifier = (*Client)(nil)
+var _ stance.DocumentClassifier = (*Client)(nil)
 
 // New returns a client for target, a gRPC target such as "localhost:50051"
 // or "dns:///stance.internal:50051". It does not connect until first use.
@@ -114,7 +121,7 @@ func New(target string, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("client %s: %w", target, err)
 	}
-	return &Client{conn: conn, stub: stancev1.NewStanceServiceClient(conn), batchSize: max(1, o.batchSize)}, nil
+	return &Client{model: o.model, conn: conn, stub: stancev1.NewStanceServiceClient(conn), batchSize: max(1, o.batchSize)}, nil
 }
 
 // Close closes the connection.
@@ -142,6 +149,8 @@ func codeError(code codes.Code, msg string) error {
 		return stance.Errorf(stance.EInvalid, "%s", msg)
 	case codes.Unavailable:
 		return stance.Errorf(stance.EUnavailable, "%s", msg)
+	case codes.NotFound:
+		return stance.Errorf(stance.ENotFound, "%s", msg)
 	case codes.Canceled:
 		return fmt.Errorf("%s: %w", msg, context.Canceled)
 	case codes.DeadlineExceeded:
@@ -154,7 +163,7 @@ func codeError(code codes.Code, msg string) error {
 
 // ClassifyOne classifies one text with the Classify RPC.
 func (c *Client) ClassifyOne(ctx context.Context, r stance.Request) (stance.Result, error) {
-	resp, err := c.stub.Classify(ctx, toProtoRequest(r))
+	resp, err := c.stub.Classify(ctx, c.toProtoRequest(r))
 	if err != nil {
 		return stance.Result{}, fromStatus(err)
 	}
@@ -168,7 +177,7 @@ func (c *Client) Classify(ctx context.Context, reqs []stance.Request) ([]stance.
 		chunk := reqs[start:min(start+c.batchSize, len(reqs))]
 		in := &stancev1.ClassifyBatchRequest{Requests: make([]*stancev1.ClassifyRequest, len(chunk))}
 		for i, r := range chunk {
-			in.Requests[i] = toProtoRequest(r)
+			in.Requests[i] = c.toProtoRequest(r)
 		}
 		resp, err := c.stub.ClassifyBatch(ctx, in)
 		if err != nil {
@@ -198,17 +207,18 @@ func (c *Client) Stream(ctx context.Context) (*Stream, error) {
 	if err != nil {
 		return nil, fromStatus(err)
 	}
-	return &Stream{s: s}, nil
+	return &Stream{c: c, s: s}, nil
 }
 
 // Stream is an open ClassifyStream.
 type Stream struct {
+	c *Client
 	s grpc.BidiStreamingClient[stancev1.ClassifyStreamRequest, stancev1.ClassifyStreamResponse]
 }
 
 // Send sends one request.
 func (s *Stream) Send(r stance.Request) error {
-	return fromStatus(s.s.Send(&stancev1.ClassifyStreamRequest{Request: toProtoRequest(r)}))
+	return fromStatus(s.s.Send(&stancev1.ClassifyStreamRequest{Request: s.c.toProtoRequest(r)}))
 }
 
 // CloseSend says no more requests follow.
@@ -230,9 +240,10 @@ func (s *Stream) Recv() (stance.Result, error) {
 
 // ClassifyDocument splits and classifies a document; offsets of the result
 // are UTF-8 bytes.
-func (c *Client) ClassifyDocument(ctx context.Context, text, target string, explain bool) (stance.Document, error) {
+func (c *Client) ClassifyDocument(ctx context.Context, req stance.DocumentRequest) (stance.Document, error) {
 	resp, err := c.stub.ClassifyDocument(ctx, &stancev1.ClassifyDocumentRequest{
-		Text: text, Target: target, Explain: explain, EncodingType: stancev1.EncodingType_ENCODING_TYPE_UTF8,
+		Text: req.Text, Target: req.Target, Explain: req.Explain, Model: cmp.Or(req.Model, c.model),
+		EncodingType: stancev1.EncodingType_ENCODING_TYPE_UTF8,
 	})
 	if err != nil {
 		return stance.Document{}, fromStatus(err)
@@ -253,13 +264,34 @@ func (c *Client) ClassifyDocument(ctx context.Context, text, target string, expl
 	return doc, nil
 }
 
-// Info describes the server's model.
+// Info describes the server's default model, or the one of WithModel.
 func (c *Client) Info(ctx context.Context) (stance.ModelInfo, error) {
-	resp, err := c.stub.GetModelInfo(ctx, &stancev1.GetModelInfoRequest{})
+	return c.ModelInfo(ctx, c.model)
+}
+
+// ModelInfo describes the named served model; "" is the default.
+func (c *Client) ModelInfo(ctx context.Context, name string) (stance.ModelInfo, error) {
+	resp, err := c.stub.GetModelInfo(ctx, &stancev1.GetModelInfoRequest{Model: name})
 	if err != nil {
 		return stance.ModelInfo{}, fromStatus(err)
 	}
-	m := resp.GetModel()
+	return fromProtoInfo(resp.GetModel()), nil
+}
+
+// List describes the served models, the default first.
+func (c *Client) List(ctx context.Context) ([]stance.ServedModel, error) {
+	resp, err := c.stub.ListModels(ctx, &stancev1.ListModelsRequest{})
+	if err != nil {
+		return nil, fromStatus(err)
+	}
+	out := make([]stance.ServedModel, len(resp.GetModels()))
+	for i, m := range resp.GetModels() {
+		out[i] = stance.ServedModel{Name: m.GetName(), Default: m.GetIsDefault(), Info: fromProtoInfo(m.GetInfo())}
+	}
+	return out, nil
+}
+
+func fromProtoInfo(m *stancev1.ModelInfo) stance.ModelInfo {
 	info := stance.ModelInfo{
 		Name: m.GetName(), Version: m.GetVersion(), ExclusiveLabel: m.GetExclusiveLabel(), MultiLabel: m.GetMultiLabel(),
 		Targets: m.GetTargets(), Languages: m.GetLanguages(), Created: m.GetCreated(),
@@ -273,7 +305,7 @@ func (c *Client) Info(ctx context.Context) (stance.ModelInfo, error) {
 			info.Metrics[k] = v.GetValues()
 		}
 	}
-	return info, nil
+	return info
 }
 
 // Limits returns the server's input limits.
@@ -285,8 +317,8 @@ func (c *Client) Limits(ctx context.Context) (*stancev1.Limits, error) {
 	return resp.GetLimits(), nil
 }
 
-func toProtoRequest(r stance.Request) *stancev1.ClassifyRequest {
-	return &stancev1.ClassifyRequest{Text: r.Text, Target: r.Target, Explain: r.Explain}
+func (c *Client) toProtoRequest(r stance.Request) *stancev1.ClassifyRequest {
+	return &stancev1.ClassifyRequest{Text: r.Text, Target: r.Target, Explain: r.Explain, Model: cmp.Or(r.Model, c.model)}
 }
 
 func fromProtoResult(r *stancev1.ClassifyResult) stance.Result {

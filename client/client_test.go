@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
-	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -18,19 +16,20 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 
 	"github.com/stanceproject/stance"
 	"github.com/stanceproject/stance/client"
 	"github.com/stanceproject/stance/engine"
 	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
+	"github.com/stanceproject/stance/internal/apiconv"
 	"github.com/stanceproject/stance/internal/testmodel"
+	"github.com/stanceproject/stance/internal/testutil"
 	"github.com/stanceproject/stance/linear"
 	"github.com/stanceproject/stance/server"
 )
 
 // rpcTimeout bounds every test RPC.
-const rpcTimeout = 10 * time.Second
+const rpcTimeout = testutil.RPCTimeout
 
 // The server's limits in these tests.
 const (
@@ -93,11 +92,7 @@ func (c *callCounter) get(method string) int {
 func newEnv(t *testing.T, intercept grpc.UnaryServerInterceptor, opts ...client.Option) *testEnv {
 	t.Helper()
 	m := testModel(t)
-	eng, err := engine.New(m, engine.Config{MaxTextBytes: maxTextBytes, MaxDocumentBytes: 2000, MaxDocumentSentences: 10})
-	if err != nil {
-		t.Fatalf("engine.New: %v", err)
-	}
-	srv := server.New(eng, server.Config{MaxBatchSize: maxBatchSize, Logger: slog.New(slog.DiscardHandler)})
+	reg := testutil.Registry(t, engine.Config{MaxTextBytes: maxTextBytes, MaxDocumentBytes: 2000, MaxDocumentSentences: 10}, m)
 	calls := &callCounter{n: map[string]int{}}
 	chain := []grpc.UnaryServerInterceptor{func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 		calls.add(info.FullMethod)
@@ -106,19 +101,12 @@ func newEnv(t *testing.T, intercept grpc.UnaryServerInterceptor, opts ...client.
 	if intercept != nil {
 		chain = append(chain, intercept)
 	}
-	g, err := server.NewGRPC(srv, server.GRPCConfig{
+	s := testutil.Serve(t, reg, server.Config{MaxBatchSize: maxBatchSize}, server.GRPCConfig{
 		Registerer: prometheus.NewRegistry(),
 		Options:    []grpc.ServerOption{grpc.ChainUnaryInterceptor(chain...)},
 	})
-	if err != nil {
-		t.Fatalf("server.NewGRPC: %v", err)
-	}
-	srv.SetReady(true)
-	lis := bufconn.Listen(1 << 20)
-	served := make(chan error, 1)
-	go func() { served <- g.Serve(lis) }()
-	dialer := grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) })
-	c, err := client.New("passthrough:///bufnet", append([]client.Option{client.WithDialOptions(dialer)}, opts...)...)
+	s.Server.SetReady(true)
+	c, err := client.New("passthrough:///bufnet", append([]client.Option{client.WithDialOptions(s.Dial)}, opts...)...)
 	if err != nil {
 		t.Fatalf("client.New: %v", err)
 	}
@@ -126,21 +114,11 @@ func newEnv(t *testing.T, intercept grpc.UnaryServerInterceptor, opts ...client.
 		if err := c.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
-		g.Stop()
-		if err := <-served; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
 	})
 	return &testEnv{client: c, stub: stancev1.NewStanceServiceClient(c.Conn()), model: m, calls: calls}
 }
 
-// rpcContext returns a context with the deadline every test RPC carries.
-func rpcContext(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), rpcTimeout)
-	t.Cleanup(cancel)
-	return ctx
-}
+var rpcContext = testutil.RPCContext
 
 // wantInvalid checks that err is a *stance.Error with code EInvalid and a
 // message holding msg.
@@ -164,25 +142,7 @@ func checkResult(t *testing.T, m *linear.Model, r stance.Result) {
 	if r.Err != nil {
 		t.Fatalf("result has error %v", r.Err)
 	}
-	if got, want := r.ModelVersion, m.ManifestRef().Version; got != want {
-		t.Errorf("ModelVersion = %q, want %q", got, want)
-	}
-	if r.Language != "en" {
-		t.Errorf("Language = %q, want en", r.Language)
-	}
-	var labels []string
-	for _, s := range r.Scores {
-		labels = append(labels, s.Label)
-		if s.Score < 0 || s.Score > 1 {
-			t.Errorf("score of %s = %v, want it in [0, 1]", s.Label, s.Score)
-		}
-	}
-	if diff := cmp.Diff(m.Labels(), labels); diff != "" {
-		t.Errorf("score labels (-want +got):\n%s", diff)
-	}
-	if len(r.Labels) == 0 || !slices.Contains(r.Labels, r.Top) {
-		t.Errorf("labels %q, top %q: want the top label predicted by a single-label model", r.Labels, r.Top)
-	}
+	testutil.CheckResult(t, m.Labels(), m.ManifestRef().Version, apiconv.Result(r))
 }
 
 func TestClassifyChunks(t *testing.T) {
@@ -353,7 +313,7 @@ func TestClassifyDocument(t *testing.T) {
 		multipolarText,
 		"“" + neutralText + "”",
 	}
-	got, err := env.client.ClassifyDocument(rpcContext(t), doc, "", false)
+	got, err := env.client.ClassifyDocument(rpcContext(t), stance.DocumentRequest{Text: doc})
 	if err != nil {
 		t.Fatalf("ClassifyDocument: %v", err)
 	}
@@ -391,7 +351,7 @@ func TestClassifyDocument(t *testing.T) {
 		t.Errorf("summary labels (-want +got):\n%s", diff)
 	}
 
-	_, err = env.client.ClassifyDocument(rpcContext(t), " ", "", false)
+	_, err = env.client.ClassifyDocument(rpcContext(t), stance.DocumentRequest{Text: " "})
 	wantInvalid(t, err, "document is empty")
 }
 

@@ -12,21 +12,12 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/stanceproject/stance"
 )
 
-// Example is one labelled sentence.
-type Example struct {
-	ID     string   // optional
-	Text   string   // the sentence, as written in the file
-	Labels []string // gold labels, in file order, deduplicated
-	Target string   // optional: the entity the stance is about
-	Source string   // optional (JSONL "source")
-	Hard   string   // optional (JSONL "hard": hard-case type)
-	Batch  string   // optional (JSONL "batch": the writer's batch, for grouped cross-validation)
-	Unused []string // fields (JSONL) or columns (CSV) of the row that the reader does not use
-	File   string   // file it came from
-	Line   int      // 1-based line number (CSV: the record's first line)
-}
+// Example is one labelled sentence, as the root package defines it.
+type Example = stance.Example
 
 // Format names a file format understood by Read.
 type Format string

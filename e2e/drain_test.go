@@ -134,7 +134,7 @@ func TestGracefulDrain(t *testing.T) {
 	go func() {
 		var r docResult
 		r.err = withDeadline(3*grace, func(ctx context.Context) error {
-			d, err := c.ClassifyDocument(ctx, doc, "", false)
+			d, err := c.ClassifyDocument(ctx, stance.DocumentRequest{Text: doc})
 			r.sentences = len(d.Sentences)
 			return err
 		})

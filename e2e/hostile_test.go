@@ -278,7 +278,7 @@ func TestHostile(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				err := withDeadline(time.Second, func(ctx context.Context) error {
-					_, err := c.ClassifyDocument(ctx, doc, "", false)
+					_, err := c.ClassifyDocument(ctx, stance.DocumentRequest{Text: doc})
 					return err
 				})
 				if err != nil && !errors.Is(err, context.DeadlineExceeded) {

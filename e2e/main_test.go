@@ -22,12 +22,13 @@ import (
 	"github.com/stanceproject/stance/client"
 	"github.com/stanceproject/stance/internal/syncbuf"
 	"github.com/stanceproject/stance/internal/testmodel"
+	"github.com/stanceproject/stance/internal/testutil"
 	"github.com/stanceproject/stance/linear"
 	"github.com/stanceproject/stance/server"
 )
 
 // rpcTimeout bounds every test RPC.
-const rpcTimeout = 10 * time.Second
+const rpcTimeout = testutil.RPCTimeout
 
 // readyTimeout bounds how long a stanced process may take to report
 // SERVING.
@@ -286,14 +287,7 @@ func newClient(t *testing.T, target string, opts ...client.Option) *client.Clien
 	return c
 }
 
-// rpcContext returns a context with the deadline of one test RPC, canceled
-// at cleanup.
-func rpcContext(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), rpcTimeout)
-	t.Cleanup(cancel)
-	return ctx
-}
+var rpcContext = testutil.RPCContext
 
 // withDeadline runs f with a context that ends after d.
 func withDeadline(d time.Duration, f func(ctx context.Context) error) error {

@@ -133,8 +133,8 @@ func (o *versionObserver) finish() (calls int, errs []string, seen map[string]in
 	return o.calls, o.errs, o.seen
 }
 
-// scrapeReloads reads stance_model_reloads_total by result from the
-// Prometheus endpoint at addr.
+// scrapeReloads reads stance_model_reloads_total by result, summed over
+// the served models, from the Prometheus endpoint at addr.
 func scrapeReloads(t *testing.T, addr string) map[string]float64 {
 	t.Helper()
 	hc := &http.Client{Timeout: 5 * time.Second}
@@ -155,19 +155,20 @@ func scrapeReloads(t *testing.T, addr string) map[string]float64 {
 	out := map[string]float64{}
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
-		rest, ok := strings.CutPrefix(sc.Text(), `stance_model_reloads_total{result="`)
+		rest, ok := strings.CutPrefix(sc.Text(), `stance_model_reloads_total{`)
 		if !ok {
 			continue
 		}
-		result, value, ok := strings.Cut(rest, `"} `)
-		if !ok {
+		_, rest, ok = strings.Cut(rest, `result="`)
+		result, value, ok2 := strings.Cut(rest, `"} `)
+		if !ok || !ok2 {
 			t.Fatalf("unexpected metric line %q", sc.Text())
 		}
 		v, err := strconv.ParseFloat(value, 64)
 		if err != nil {
 			t.Fatalf("metric line %q: %v", sc.Text(), err)
 		}
-		out[result] = v
+		out[result] += v
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatalf("read /metrics: %v", err)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
@@ -126,11 +127,27 @@ func TestSoak(t *testing.T) {
 	a, b := testModels(t)
 	known := []string{version(a), version(b)}
 
-	eng, err := engine.New(a, engine.Config{})
-	if err != nil {
-		t.Fatalf("engine.New: %v", err)
+	// The models are published as deployments do: a symbolic link
+	// flipped between two directories.
+	root := t.TempDir()
+	dirs := []string{filepath.Join(root, "a"), filepath.Join(root, "b")}
+	for i, m := range []*linear.Model{a, b} {
+		if err := m.Save(dirs[i]); err != nil {
+			t.Fatal(err)
+		}
 	}
-	srv := server.New(eng, server.Config{Logger: slog.New(slog.DiscardHandler)})
+	current := filepath.Join(root, "current")
+	if err := os.Symlink(dirs[0], current); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := engine.Open(t.Context(), []engine.Source{{Dir: current}}, engine.Config{}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("engine.Open: %v", err)
+	}
+	srv, err := server.New(reg, server.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatalf("server.New: %v", err)
+	}
 	g, err := server.NewGRPC(srv, server.GRPCConfig{Registerer: prometheus.NewRegistry()})
 	if err != nil {
 		t.Fatalf("NewGRPC: %v", err)
@@ -153,9 +170,6 @@ func TestSoak(t *testing.T) {
 		}
 	}
 	defer stopServer()
-	if err := srv.Warm(); err != nil {
-		t.Fatalf("Warm: %v", err)
-	}
 	srv.SetReady(true)
 	c, err := client.New(lis.Addr().String())
 	if err != nil {
@@ -179,8 +193,15 @@ func TestSoak(t *testing.T) {
 				return
 			case <-tick.C:
 			}
-			next := []*linear.Model{a, b}[i%2]
-			if err := srv.Reload(func() (*linear.Model, error) { return next, nil }); err != nil {
+			tmp := filepath.Join(root, "next")
+			err := os.Symlink(dirs[i%2], tmp)
+			if err == nil {
+				err = os.Rename(tmp, current)
+			}
+			if err == nil {
+				err = reg.Reload(t.Context())
+			}
+			if err != nil {
 				reloadErrs.Add(1)
 				load.fail(fmt.Errorf("reload: %w", err))
 			}

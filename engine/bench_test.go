@@ -25,7 +25,7 @@ func newEngine(b *testing.B) *engine.Engine {
 	}
 	// A French text waits for the language detector's background loading,
 	// which would otherwise run inside the first measurements.
-	if _, err := e.ClassifyOne(stance.Request{Text: "Le ministre a dit que la Chine restera neutre dans ce conflit."}); err != nil {
+	if _, err := e.ClassifyOne(context.Background(), stance.Request{Text: "Le ministre a dit que la Chine restera neutre dans ce conflit."}); err != nil {
 		b.Fatal(err)
 	}
 	return e
@@ -38,7 +38,7 @@ func BenchmarkClassifyOne(b *testing.B) {
 	req := stance.Request{Text: sentence}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := e.ClassifyOne(req); err != nil {
+		if _, err := e.ClassifyOne(context.Background(), req); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -33,7 +33,7 @@ func TestClassifyDocumentStopsWhenCanceled(t *testing.T) {
 	e := testEngine(t, engine.Config{})
 	doc := strings.Repeat(testmodel.MultipolarText+" ", 200)
 	ctx := &stopAfter{Context: context.Background(), n: 3}
-	_, err := e.ClassifyDocument(ctx, doc, "", false)
+	_, err := e.ClassifyDocument(ctx, stance.DocumentRequest{Text: doc})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("ClassifyDocument with a context canceled after 3 checks = %v, want context.Canceled", err)
 	}

@@ -1,7 +1,9 @@
 // Package engine classifies texts and documents in process: it validates
 // requests, detects their language, runs the linear model, and splits
-// documents into sentences. It implements stance.Classifier and knows
-// nothing of any transport.
+// documents into sentences. It owns the models' life: loading, warm-up,
+// atomic swaps, reloads and the watch of model directories, for one model
+// (Engine) or several served side by side (Registry). It implements the
+// root package's interfaces and knows nothing of any transport.
 package engine
 
 import (
@@ -70,19 +72,25 @@ func (c *Config) defaults() {
 	}
 }
 
-// Engine is a stance.Classifier over a linear model that can be swapped
-// while serving. It is safe for concurrent use.
+// Engine is a stance.DocumentClassifier over a linear model that can be
+// swapped while serving. It is safe for concurrent use.
 type Engine struct {
 	cfg   Config
 	model atomic.Pointer[linear.Model]
-	lang  *langid.Detector
+	*tools
+}
+
+// tools are the model-independent parts, shared by the engines of one
+// process: the language detector holds about 10 MB of profiles.
+type tools struct {
+	lang *langid.Detector
 	// split returns the sentence splitter, which loads in the background:
 	// its Punkt parameters take a few tens of milliseconds that a server's
 	// start-up need not wait for.
 	split func() (*segment.Splitter, error)
 }
 
-var _ stance.Classifier = (*Engine)(nil)
+var _ stance.DocumentClassifier = (*Engine)(nil)
 
 // New returns an engine serving m.
 func New(m *linear.Model, cfg Config) (*Engine, error) {
@@ -94,16 +102,30 @@ func New(m *linear.Model, cfg Config) (*Engine, error) {
 		splitter, splitErr = segment.New()
 		close(split)
 	}()
-	e := &Engine{cfg: cfg, lang: langid.New(), split: func() (*segment.Splitter, error) {
+	e := &Engine{cfg: cfg, tools: &tools{lang: langid.New(), split: func() (*segment.Splitter, error) {
 		<-split
 		return splitter, splitErr
-	}}
+	}}}
 	e.model.Store(m)
 	return e, nil
 }
 
+// With returns an engine serving m with e's limits, language detector and
+// sentence splitter.
+func (e *Engine) With(m *linear.Model) *Engine {
+	n := &Engine{cfg: e.cfg, tools: e.tools}
+	n.model.Store(m)
+	return n
+}
+
 // Config returns the engine's limits with defaults applied.
 func (e *Engine) Config() Config { return e.cfg }
+
+// Limits returns the engine's input limits.
+func (e *Engine) Limits() stance.Limits {
+	return stance.Limits{MaxTextBytes: e.cfg.MaxTextBytes, MaxTargetBytes: e.cfg.MaxTargetBytes,
+		MaxDocumentBytes: e.cfg.MaxDocumentBytes, MaxDocumentSentences: e.cfg.MaxDocumentSentences}
+}
 
 // Model returns the model in use.
 func (e *Engine) Model() *linear.Model { return e.model.Load() }
@@ -122,6 +144,19 @@ func (e *Engine) Classify(ctx context.Context, reqs []stance.Request) ([]stance.
 	workers := 1
 	if len(reqs) >= parallelBatch {
 		workers = min(runtime.GOMAXPROCS(0), len(reqs)/(parallelBatch/2))
+	}
+	if workers == 1 { // no goroutine for the common small call
+		for i, r := range reqs {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			res, err := e.classify(m, r)
+			if err != nil {
+				res = stance.Result{Err: err}
+			}
+			out[i] = res
+		}
+		return out, nil
 	}
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -151,7 +186,10 @@ func (e *Engine) Classify(ctx context.Context, reqs []stance.Request) ([]stance.
 const parallelBatch = 64
 
 // ClassifyOne classifies one request.
-func (e *Engine) ClassifyOne(r stance.Request) (stance.Result, error) {
+func (e *Engine) ClassifyOne(ctx context.Context, r stance.Request) (stance.Result, error) {
+	if err := ctx.Err(); err != nil {
+		return stance.Result{}, err
+	}
 	return e.classify(e.model.Load(), r)
 }
 
@@ -263,7 +301,10 @@ func declares(langs []string, code string) bool {
 }
 
 // Info describes the model in use.
-func (e *Engine) Info(context.Context) (stance.ModelInfo, error) {
+func (e *Engine) Info(ctx context.Context) (stance.ModelInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return stance.ModelInfo{}, err
+	}
 	return InfoOf(e.model.Load()), nil
 }
 
@@ -287,7 +328,8 @@ func InfoOf(m *linear.Model) stance.ModelInfo {
 }
 
 // ClassifyDocument splits text into sentences and classifies each.
-func (e *Engine) ClassifyDocument(ctx context.Context, text, target string, explain bool) (stance.Document, error) {
+func (e *Engine) ClassifyDocument(ctx context.Context, req stance.DocumentRequest) (stance.Document, error) {
+	text, target, explain := req.Text, req.Target, req.Explain
 	m := e.model.Load()
 	if err := checkText("document", text, e.cfg.MaxDocumentBytes, "--max-document-bytes"); err != nil {
 		return stance.Document{}, err

@@ -106,7 +106,7 @@ func TestClassifyBatchOrder(t *testing.T) {
 			}
 			continue
 		}
-		one, err := e.ClassifyOne(reqs[i])
+		one, err := e.ClassifyOne(context.Background(), reqs[i])
 		if err != nil || strings.Join(one.Labels, ",") != strings.Join(r.Labels, ",") || one.Scores[0] != r.Scores[0] {
 			t.Fatalf("item %d = %v, one by one %v (%v)", i, r.Labels, one.Labels, err)
 		}
@@ -115,7 +115,7 @@ func TestClassifyBatchOrder(t *testing.T) {
 
 func TestClassifyUnsupportedLanguage(t *testing.T) {
 	e := testEngine(t, engine.Config{})
-	r, err := e.ClassifyOne(stance.Request{Text: "Le gouvernement a annoncé mardi que les négociations avec les pays voisins reprendraient au printemps."})
+	r, err := e.ClassifyOne(context.Background(), stance.Request{Text: "Le gouvernement a annoncé mardi que les négociations avec les pays voisins reprendraient au printemps."})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestClassifyUnsupportedLanguage(t *testing.T) {
 func TestClassifyDocument(t *testing.T) {
 	e := testEngine(t, engine.Config{MaxDocumentSentences: 3})
 	doc := testmodel.MultipolarText + " " + testmodel.NeutralText + "  " + testmodel.UnilateralText
-	d, err := e.ClassifyDocument(context.Background(), doc, "", false)
+	d, err := e.ClassifyDocument(context.Background(), stance.DocumentRequest{Text: doc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestClassifyDocument(t *testing.T) {
 			t.Errorf("label %s share = %v, want %v", l.Label, l.Share, want)
 		}
 	}
-	_, err = e.ClassifyDocument(context.Background(), doc+" "+doc, "", false)
+	_, err = e.ClassifyDocument(context.Background(), stance.DocumentRequest{Text: doc + " " + doc})
 	if err == nil || !strings.Contains(err.Error(), "document has 6 sentences; the limit is 3") {
 		t.Errorf("6-sentence document: err = %v, want the sentence limit", err)
 	}
@@ -163,7 +163,7 @@ func TestClassifyDocument(t *testing.T) {
 func TestClassifyDocumentSkipsContentFreeFragments(t *testing.T) {
 	e := testEngine(t, engine.Config{})
 	doc := testmodel.MultipolarText + " \u200b!!! ... " + testmodel.NeutralText
-	d, err := e.ClassifyDocument(context.Background(), doc, "", false)
+	d, err := e.ClassifyDocument(context.Background(), stance.DocumentRequest{Text: doc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +177,7 @@ func TestClassifyDocumentSkipsContentFreeFragments(t *testing.T) {
 	if len(texts) != 2 || texts[0] != testmodel.MultipolarText || texts[1] != testmodel.NeutralText {
 		t.Errorf("sentences %q, want the two sentences alone", texts)
 	}
-	if _, err := e.ClassifyDocument(context.Background(), "\u200b!!! ...", "", false); stance.Code(err) != stance.EInvalid {
+	if _, err := e.ClassifyDocument(context.Background(), stance.DocumentRequest{Text: "\u200b!!! ..."}); stance.Code(err) != stance.EInvalid {
 		t.Errorf("content-free document: err = %v, want EInvalid", err)
 	}
 }
@@ -190,7 +190,7 @@ func TestSwap(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Swap(other)
-	r, err := e.ClassifyOne(stance.Request{Text: testmodel.NeutralText})
+	r, err := e.ClassifyOne(context.Background(), stance.Request{Text: testmodel.NeutralText})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -89,7 +89,7 @@ func TestWriteHTMLErrors(t *testing.T) {
 
 func TestWriteHTMLRunAndWorstErrors(t *testing.T) {
 	r := goldenReport(t)
-	r.Run = &Run{Model: "news", ModelVersion: "v7", Data: "data/dev.jsonl", DataSHA256: "abc123", Command: "stancectl eval --data data/dev.jsonl", Date: "2024-05-01T00:00:00Z"}
+	r.Run = &Provenance{Model: "news", ModelVersion: "v7", Data: "data/dev.jsonl", DataSHA256: "abc123", Command: "stancectl eval --data data/dev.jsonl", Date: "2024-05-01T00:00:00Z"}
 	r.WorstErrors = []WorstError{{
 		Source: "data/dev.jsonl:7", Text: "A <b>bold</b> claim.", Gold: []string{"pro"}, Pred: []string{"none"}, Severity: 0.97,
 		Explanations: []ErrorExplanation{{Label: "none", Contributions: []Contribution{{Feature: "claim", Weight: 1.25}}}},

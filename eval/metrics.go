@@ -115,7 +115,7 @@ type Report struct {
 	// callers that ask for explanations.
 	FunctionWordShare *float64 `json:"function_word_share,omitempty"`
 	// Run says what was measured; filled by callers.
-	Run *Run `json:"run,omitempty"`
+	Run *Provenance `json:"run,omitempty"`
 	// WorstErrors are the most confidently wrong items; filled by callers,
 	// who have the texts and can ask for explanations.
 	WorstErrors []WorstError `json:"worst_errors,omitempty"`

@@ -10,9 +10,9 @@ import (
 	"slices"
 )
 
-// Run says what a report measured: which model, on which data, how and
+// Provenance says what a report measured: which model, on which data, how and
 // when. Callers fill it, as they fill Latency.
-type Run struct {
+type Provenance struct {
 	// Model and ModelVersion name the model evaluated.
 	Model        string `json:"model"`
 	ModelVersion string `json:"model_version"`

@@ -15,19 +15,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/stanceproject/stance"
 	"github.com/stanceproject/stance/tokenize"
 )
 
-// Example is one training example.
-type Example struct {
-	Text   string
-	Target string
-	Labels []string
-	// Group names the batch the example was written in; when examples
-	// carry groups, cross-validation holds out whole groups, so that a
-	// setting is scored on writers it never saw.
-	Group string
-}
+// Example is one training example, as the root package defines it;
+// Train reads its Text, Target, Labels and Batch.
+type Example = stance.Example
 
 // TrainConfig configures Train. Zero values take the documented defaults.
 type TrainConfig struct {
@@ -560,9 +554,9 @@ func (t *trainer) folds(exs []Example) []int {
 	f := make([]int, len(exs))
 	size := map[string]int{}
 	for _, e := range exs {
-		size[e.Group]++
+		size[e.Batch]++
 	}
-	if len(size) > 1 || exs[0].Group != "" {
+	if len(size) > 1 || exs[0].Batch != "" {
 		groups := slices.Collect(maps.Keys(size))
 		slices.SortFunc(groups, func(a, b string) int {
 			if c := cmp.Compare(size[b], size[a]); c != 0 {
@@ -578,7 +572,7 @@ func (t *trainer) folds(exs []Example) []int {
 			load[k] += size[g]
 		}
 		for i, e := range exs {
-			f[i] = fold[e.Group]
+			f[i] = fold[e.Batch]
 		}
 		return f
 	}

@@ -1,4 +1,5 @@
-// Package server adapts the in-process engine to the stance.v1 gRPC API:
+// Package server adapts the root package's stance.Models to the
+// stance.v1 gRPC API:
 // handlers, the mapping of domain errors to status codes, health with
 // readiness, reflection, and the interceptor chain (metrics, logging,
 // panic recovery).

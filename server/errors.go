@@ -12,9 +12,10 @@ import (
 )
 
 // toStatus maps a domain error to a gRPC status. It is the only place
-// where that mapping lives: validation is InvalidArgument with its message,
-// context errors keep their codes, and anything else is Internal with a
-// fixed message while the detail goes to the log.
+// where that mapping lives: validation is InvalidArgument and an unknown
+// model NotFound, each with its message; context errors keep their codes,
+// and anything else is Internal with a fixed message while the detail goes
+// to the log.
 func toStatus(ctx context.Context, log *slog.Logger, err error) *status.Status {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return status.FromContextError(err)
@@ -26,6 +27,8 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) *status.Status {
 			return status.New(codes.InvalidArgument, se.Message)
 		case stance.EUnavailable:
 			return status.New(codes.Unavailable, se.Message)
+		case stance.ENotFound:
+			return status.New(codes.NotFound, se.Message)
 		}
 	}
 	log.ErrorContext(ctx, "internal error", "err", err)

@@ -123,10 +123,9 @@ func NewGRPC(s *Server, cfg GRPCConfig) (_ *grpc.Server, err error) {
 				return nil, err
 			}
 		}
-		if s.metrics, err = newMetrics(cfg.Registerer); err != nil {
+		if s.metrics, err = newMetrics(cfg.Registerer, s.models); err != nil {
 			return nil, err
 		}
-		s.metrics.setModel(nil, s.eng.Model())
 		unary = append(unary, metrics.UnaryServerInterceptor())
 		stream = append(stream, metrics.StreamServerInterceptor())
 	}

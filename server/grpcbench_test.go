@@ -9,6 +9,7 @@ import (
 	"github.com/stanceproject/stance/dataset"
 	"github.com/stanceproject/stance/engine"
 	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
+	"github.com/stanceproject/stance/internal/testutil"
 	"github.com/stanceproject/stance/models"
 	"github.com/stanceproject/stance/server"
 	"google.golang.org/grpc"
@@ -29,15 +30,15 @@ func benchLoopback(b *testing.B) benchConn {
 	if err != nil {
 		b.Fatal(err)
 	}
-	eng, err := engine.New(m, engine.Config{})
+	reg := testutil.Registry(b, engine.Config{}, m)
+	// Wait for the language detector's background loading.
+	if _, err := reg.Classify(b.Context(), []stance.Request{{Text: "Le ministre a dit que la Chine restera neutre dans ce conflit."}}); err != nil {
+		b.Fatal(err)
+	}
+	srv, err := server.New(reg, server.Config{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	// Wait for the language detector's background loading.
-	if _, err := eng.ClassifyOne(stance.Request{Text: "Le ministre a dit que la Chine restera neutre dans ce conflit."}); err != nil {
-		b.Fatal(err)
-	}
-	srv := server.New(eng, server.Config{})
 	g, err := server.NewGRPC(srv, server.GRPCConfig{})
 	if err != nil {
 		b.Fatal(err)

@@ -47,7 +47,7 @@ func (a *admission) tap(ctx context.Context, info *tap.Info) (context.Context, e
 	if _, ok := ctx.Deadline(); !ok && a.unary[method] {
 		ctx, cancel = context.WithTimeout(ctx, a.defaultTimeout)
 	}
-	if !strings.HasPrefix(method, stancePrefix) || method == stancePrefix+"GetModelInfo" {
+	if !strings.HasPrefix(method, stancePrefix) || method == stancePrefix+"GetModelInfo" || method == stancePrefix+"ListModels" {
 		if cancel != nil {
 			context.AfterFunc(ctx, cancel)
 		}

@@ -16,7 +16,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/stanceproject/stance"
-	"github.com/stanceproject/stance/engine"
 	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
 	"github.com/stanceproject/stance/internal/apiconv"
 )
@@ -35,13 +34,16 @@ type Config struct {
 // DefaultMaxBatchSize is the default of Config.MaxBatchSize.
 const DefaultMaxBatchSize = 1000
 
-// Server implements stance.v1.StanceService over an engine.
+// Server implements stance.v1.StanceService over the models it serves.
 type Server struct {
 	stancev1.UnimplementedStanceServiceServer
-	eng    *engine.Engine
-	cfg    Config
-	log    *slog.Logger
-	health *health.Server
+	models stance.Models
+	// defaultName is the served name of the default model, the metrics'
+	// model label of requests that name none.
+	defaultName string
+	cfg         Config
+	log         *slog.Logger
+	health      *health.Server
 	// metrics is set by NewGRPC when it has a registerer, before serving.
 	metrics *metrics
 	// calls is set by NewGRPC: the calls in flight and finished.
@@ -49,26 +51,30 @@ type Server struct {
 	// watchesEnd is closed by EndWatches.
 	watchesEnd     chan struct{}
 	endWatchesOnce sync.Once
-	// reloadMu serialises Reload, so that the model it replaces is the one
-	// it read.
-	reloadMu sync.Mutex
 }
 
 var _ stancev1.StanceServiceServer = (*Server)(nil)
 
-// New returns a Server over eng. Readiness starts NOT_SERVING; call
-// SetReady once the model is warm.
-func New(eng *engine.Engine, cfg Config) *Server {
+// New returns a Server over models. Readiness starts NOT_SERVING; call
+// SetReady once the server listens.
+func New(models stance.Models, cfg Config) (*Server, error) {
 	if cfg.MaxBatchSize <= 0 {
 		cfg.MaxBatchSize = DefaultMaxBatchSize
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{eng: eng, cfg: cfg, log: cfg.Logger, health: health.NewServer(), watchesEnd: make(chan struct{})}
+	served, err := models.List(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	if len(served) == 0 {
+		return nil, errors.New("server: no model to serve")
+	}
+	s := &Server{models: models, defaultName: served[0].Name, cfg: cfg, log: cfg.Logger, health: health.NewServer(), watchesEnd: make(chan struct{})}
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	s.health.SetServingStatus(ServiceName, healthpb.HealthCheckResponse_NOT_SERVING)
-	return s
+	return s, nil
 }
 
 // Register adds the stance service, health and reflection to g.
@@ -138,23 +144,34 @@ func (s *Server) Calls() (active, finished int64) {
 
 // Limits returns the server's input limits.
 func (s *Server) Limits() *stancev1.Limits {
-	c := s.eng.Config()
+	l := s.models.Limits()
 	return &stancev1.Limits{
-		MaxTextBytes:         int64(c.MaxTextBytes),
+		MaxTextBytes:         int64(l.MaxTextBytes),
 		MaxBatchSize:         int64(s.cfg.MaxBatchSize),
-		MaxDocumentBytes:     int64(c.MaxDocumentBytes),
-		MaxDocumentSentences: int64(c.MaxDocumentSentences),
+		MaxDocumentBytes:     int64(l.MaxDocumentBytes),
+		MaxDocumentSentences: int64(l.MaxDocumentSentences),
 	}
+}
+
+// modelLabel is the metrics' name of the model a request names.
+func (s *Server) modelLabel(name string) string {
+	if name == "" {
+		return s.defaultName
+	}
+	return name
 }
 
 // Classify implements StanceService.
 func (s *Server) Classify(ctx context.Context, req *stancev1.ClassifyRequest) (*stancev1.ClassifyResponse, error) {
-	res, err := s.eng.ClassifyOne(fromProtoRequest(req))
+	res, err := s.models.Classify(ctx, []stance.Request{fromProtoRequest(req)})
+	if err == nil {
+		err = res[0].Err
+	}
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err).Err()
 	}
-	s.metrics.predicted(res.Labels, res.Abstained, res.Unsupported)
-	return &stancev1.ClassifyResponse{Result: apiconv.Result(res)}, nil
+	s.metrics.predicted(s.modelLabel(req.GetModel()), res[0])
+	return &stancev1.ClassifyResponse{Result: apiconv.Result(res[0])}, nil
 }
 
 // ClassifyBatch implements StanceService.
@@ -170,19 +187,19 @@ func (s *Server) ClassifyBatch(ctx context.Context, req *stancev1.ClassifyBatchR
 	for i, r := range req.GetRequests() {
 		reqs[i] = fromProtoRequest(r)
 	}
-	results, err := s.eng.Classify(ctx, reqs)
+	results, err := s.models.Classify(ctx, reqs)
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err).Err()
 	}
 	out := &stancev1.ClassifyBatchResponse{Items: make([]*stancev1.BatchItem, n)}
 	for i, r := range results {
-		out.Items[i] = s.item(ctx, int64(i), r, nil)
+		out.Items[i] = s.item(ctx, int64(i), reqs[i].Model, r, nil)
 	}
 	return out, nil
 }
 
 // item builds a batch or stream item from a result or an error.
-func (s *Server) item(ctx context.Context, index int64, r stance.Result, err error) *stancev1.BatchItem {
+func (s *Server) item(ctx context.Context, index int64, model string, r stance.Result, err error) *stancev1.BatchItem {
 	if err == nil {
 		err = r.Err
 	}
@@ -190,13 +207,14 @@ func (s *Server) item(ctx context.Context, index int64, r stance.Result, err err
 		st := toStatus(ctx, s.log, err)
 		return &stancev1.BatchItem{Index: index, Status: &stancev1.ItemStatus{Code: int32(st.Code()), Message: st.Message()}}
 	}
-	s.metrics.predicted(r.Labels, r.Abstained, r.Unsupported)
+	s.metrics.predicted(s.modelLabel(model), r)
 	return &stancev1.BatchItem{Index: index, Status: &stancev1.ItemStatus{}, Result: apiconv.Result(r)}
 }
 
 // ClassifyStream implements StanceService.
 func (s *Server) ClassifyStream(stream grpc.BidiStreamingServer[stancev1.ClassifyStreamRequest, stancev1.ClassifyStreamResponse]) error {
 	ctx := stream.Context()
+	one := make([]stance.Request, 1)
 	for i := int64(0); ; i++ {
 		req, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
@@ -205,8 +223,13 @@ func (s *Server) ClassifyStream(stream grpc.BidiStreamingServer[stancev1.Classif
 		if err != nil {
 			return err
 		}
-		res, err := s.eng.ClassifyOne(fromProtoRequest(req.GetRequest()))
-		if err := stream.Send(&stancev1.ClassifyStreamResponse{Item: s.item(ctx, i, res, err)}); err != nil {
+		one[0] = fromProtoRequest(req.GetRequest())
+		var res stance.Result
+		results, err := s.models.Classify(ctx, one)
+		if err == nil {
+			res = results[0]
+		}
+		if err := stream.Send(&stancev1.ClassifyStreamResponse{Item: s.item(ctx, i, one[0].Model, res, err)}); err != nil {
 			return err
 		}
 	}
@@ -221,12 +244,13 @@ func (s *Server) ClassifyDocument(ctx context.Context, req *stancev1.ClassifyDoc
 	if unit == stancev1.EncodingType_ENCODING_TYPE_UNSPECIFIED {
 		unit = stancev1.EncodingType_ENCODING_TYPE_UTF8
 	}
-	doc, err := s.eng.ClassifyDocument(ctx, req.GetText(), req.GetTarget(), req.GetExplain())
+	doc, err := s.models.ClassifyDocument(ctx, stance.DocumentRequest{Text: req.GetText(), Target: req.GetTarget(), Explain: req.GetExplain(), Model: req.GetModel()})
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err).Err()
 	}
+	model := s.modelLabel(req.GetModel())
 	for _, sent := range doc.Sentences {
-		s.metrics.predicted(sent.Result.Labels, sent.Result.Abstained, sent.Result.Unsupported)
+		s.metrics.predicted(model, sent.Result)
 	}
 	return apiconv.Document(doc, req.GetText(), unit), nil
 }
@@ -240,14 +264,23 @@ func encodingNames() []string {
 }
 
 // GetModelInfo implements StanceService.
-func (s *Server) GetModelInfo(ctx context.Context, _ *stancev1.GetModelInfoRequest) (*stancev1.GetModelInfoResponse, error) {
-	info, err := s.eng.Info(ctx)
+func (s *Server) GetModelInfo(ctx context.Context, req *stancev1.GetModelInfoRequest) (*stancev1.GetModelInfoResponse, error) {
+	info, err := s.models.ModelInfo(ctx, req.GetModel())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err).Err()
 	}
-	return &stancev1.GetModelInfoResponse{Model: toProtoInfo(info), Limits: s.Limits()}, nil
+	return &stancev1.GetModelInfoResponse{Model: apiconv.Info(info), Limits: s.Limits()}, nil
 }
 
-// Warm runs the model on a few texts so that the first real calls do not
-// pay for cold caches.
-func (s *Server) Warm() error { return warm(s.eng.Model()) }
+// ListModels implements StanceService.
+func (s *Server) ListModels(ctx context.Context, _ *stancev1.ListModelsRequest) (*stancev1.ListModelsResponse, error) {
+	served, err := s.models.List(ctx)
+	if err != nil {
+		return nil, toStatus(ctx, s.log, err).Err()
+	}
+	out := &stancev1.ListModelsResponse{Models: make([]*stancev1.ServedModel, len(served))}
+	for i, m := range served {
+		out.Models[i] = &stancev1.ServedModel{Name: m.Name, IsDefault: m.Default, Info: apiconv.Info(m.Info)}
+	}
+	return out, nil
+}

@@ -7,12 +7,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"math"
-	"net"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -20,11 +18,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
-	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
@@ -33,6 +29,7 @@ import (
 	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
 	"github.com/stanceproject/stance/internal/syncbuf"
 	"github.com/stanceproject/stance/internal/testmodel"
+	"github.com/stanceproject/stance/internal/testutil"
 	"github.com/stanceproject/stance/linear"
 	"github.com/stanceproject/stance/models"
 	"github.com/stanceproject/stance/server"
@@ -50,7 +47,7 @@ var testLimits = &stancev1.Limits{
 const maxContributions = 5
 
 // rpcTimeout bounds every test RPC.
-const rpcTimeout = 10 * time.Second
+const rpcTimeout = testutil.RPCTimeout
 
 // Texts the synthetic model classifies with confidence.
 const (
@@ -104,62 +101,33 @@ type envOptions struct {
 	grpc func(*server.GRPCConfig)
 }
 
-// newEnv serves m over bufconn with the test limits and registers the
-// teardown with t.Cleanup.
+// newEnv serves m over bufconn with the test limits; the teardown is
+// registered with t.Cleanup.
 func newEnv(t *testing.T, m *linear.Model, o envOptions) *testEnv {
 	t.Helper()
-	eng, err := engine.New(m, engine.Config{
+	reg := testutil.Registry(t, engine.Config{
 		MaxTextBytes:         int(testLimits.MaxTextBytes),
 		MaxDocumentBytes:     int(testLimits.MaxDocumentBytes),
 		MaxDocumentSentences: int(testLimits.MaxDocumentSentences),
 		MaxContributions:     maxContributions,
-	})
-	if err != nil {
-		t.Fatalf("engine.New: %v", err)
-	}
+	}, m)
 	logOut := o.log
 	if logOut == nil {
 		logOut = io.Discard
 	}
-	srv := server.New(eng, server.Config{
-		MaxBatchSize: int(testLimits.MaxBatchSize),
-		Logger:       slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
-	reg := prometheus.NewRegistry()
-	gcfg := server.GRPCConfig{Registerer: reg, Options: o.opts}
+	prom := prometheus.NewRegistry()
+	gcfg := server.GRPCConfig{Registerer: prom, Options: o.opts}
 	if o.grpc != nil {
 		o.grpc(&gcfg)
 	}
-	g, err := server.NewGRPC(srv, gcfg)
-	if err != nil {
-		t.Fatalf("server.NewGRPC: %v", err)
-	}
-	lis := bufconn.Listen(1 << 20)
-	served := make(chan error, 1)
-	go func() { served <- g.Serve(lis) }()
-	conn, err := grpc.NewClient("passthrough:///bufnet",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatalf("grpc.NewClient: %v", err)
-	}
-	t.Cleanup(func() {
-		conn.Close()
-		g.Stop()
-		if err := <-served; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return &testEnv{srv: srv, conn: conn, stub: stancev1.NewStanceServiceClient(conn), reg: reg, model: m}
+	s := testutil.Serve(t, reg, server.Config{
+		MaxBatchSize: int(testLimits.MaxBatchSize),
+		Logger:       slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}, gcfg)
+	return &testEnv{srv: s.Server, conn: s.Conn, stub: stancev1.NewStanceServiceClient(s.Conn), reg: prom, model: m}
 }
 
-// rpcContext returns a context with the deadline every test RPC carries.
-func rpcContext(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), rpcTimeout)
-	t.Cleanup(cancel)
-	return ctx
-}
+var rpcContext = testutil.RPCContext
 
 // wantStatus checks that err is a status with code and a message holding
 // every substring of msgs.
@@ -186,40 +154,7 @@ func wantStatus(t *testing.T, err error, code codes.Code, msgs ...string) {
 // by m.
 func checkResult(t *testing.T, m *linear.Model, r *stancev1.ClassifyResult) {
 	t.Helper()
-	man := m.ManifestRef()
-	if got, want := r.GetModelVersion(), man.Version; got != want {
-		t.Errorf("model_version = %q, want %q", got, want)
-	}
-	if got := r.GetLanguage(); got != "en" {
-		t.Errorf("language = %q, want en", got)
-	}
-	if r.GetUnsupportedLanguage() {
-		t.Errorf("unsupported_language = true, want false")
-	}
-	var gotLabels []string
-	for _, s := range r.GetScores() {
-		gotLabels = append(gotLabels, s.GetLabel())
-		if s.GetScore() < 0 || s.GetScore() > 1 || math.IsNaN(s.GetScore()) {
-			t.Errorf("score of %s = %v, want it in [0, 1]", s.GetLabel(), s.GetScore())
-		}
-	}
-	if diff := cmp.Diff(m.Labels(), gotLabels); diff != "" {
-		t.Errorf("score labels differ from the model's labels (-want +got):\n%s", diff)
-	}
-	best := slices.MaxFunc(r.GetScores(), func(a, b *stancev1.LabelScore) int {
-		return cmpFloat(a.GetScore(), b.GetScore())
-	})
-	if r.GetTopLabel() != best.GetLabel() || r.GetTopScore() != best.GetScore() {
-		t.Errorf("top = %s %v, want the highest score %s %v", r.GetTopLabel(), r.GetTopScore(), best.GetLabel(), best.GetScore())
-	}
-	if r.GetAbstained() != (len(r.GetLabels()) == 0) {
-		t.Errorf("abstained = %v with labels %q", r.GetAbstained(), r.GetLabels())
-	}
-	for _, l := range r.GetLabels() {
-		if !slices.Contains(m.Labels(), l) {
-			t.Errorf("predicted label %q is not a model label", l)
-		}
-	}
+	testutil.CheckResult(t, m.Labels(), m.ManifestRef().Version, r)
 }
 
 func cmpFloat(a, b float64) int {

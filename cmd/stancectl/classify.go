@@ -285,7 +285,7 @@ func (e env) doc(ctx context.Context, args []string) error {
 	defer closeFn()
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	doc, err := b.ClassifyDocument(ctx, string(text), *target, *explain)
+	doc, err := b.ClassifyDocument(ctx, stance.DocumentRequest{Text: string(text), Target: *target, Explain: *explain})
 	if err != nil {
 		return err
 	}

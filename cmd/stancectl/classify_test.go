@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
+	"github.com/stanceproject/stance/internal/testutil"
 )
 
 // The taxonomy's own examples, which the default model gets right.
@@ -115,22 +116,8 @@ func checkClassified(t *testing.T, l classifyLine, line int, text string) {
 // the default model.
 func checkResult(t *testing.T, what string, r *stancev1.ClassifyResult) {
 	t.Helper()
-	var names []string
-	for _, s := range r.GetScores() {
-		names = append(names, s.GetLabel())
-		if s.GetScore() < 0 || s.GetScore() > 1 {
-			t.Errorf("%s: score of %s = %v, want one in [0, 1]", what, s.GetLabel(), s.GetScore())
-		}
-	}
-	if !slices.Equal(names, defaultLabels) {
-		t.Errorf("%s: scores for %v, want the model's labels in order %v", what, names, defaultLabels)
-	}
-	if len(r.GetLabels()) == 0 || !slices.Contains(r.GetLabels(), r.GetTopLabel()) {
-		t.Errorf("%s: labels %v, top %q; want labels holding the top label", what, r.GetLabels(), r.GetTopLabel())
-	}
-	if r.GetModelVersion() == "" || r.GetLanguage() != "en" {
-		t.Errorf("%s: model_version %q, language %q; want a version and en", what, r.GetModelVersion(), r.GetLanguage())
-	}
+	t.Logf("checking %s", what)
+	testutil.CheckResult(t, defaultLabels, "", r)
 }
 
 func TestClassifyJSON(t *testing.T) {

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +17,8 @@ import (
 	"github.com/stanceproject/stance/client"
 	"github.com/stanceproject/stance/dataset"
 	"github.com/stanceproject/stance/engine"
+	"github.com/stanceproject/stance/internal/envflag"
+	"github.com/stanceproject/stance/internal/tlsconf"
 	"github.com/stanceproject/stance/models"
 )
 
@@ -73,24 +72,18 @@ func (e env) readData(path string, opt dataset.Options) ([]dataset.Example, erro
 	return exs, nil
 }
 
-// backend is what the classify, doc, info and eval commands run against:
-// an in-process engine or a server.
-type backend interface {
-	stance.Classifier
-	ClassifyDocument(ctx context.Context, text, target string, explain bool) (stance.Document, error)
-}
-
 // connFlagValues select a backend.
 type connFlagValues struct {
-	addr, model, caFile, certFile, keyFile, serverName, tokenFile *string
-	local                                                         *bool
+	addr, model, modelName, caFile, certFile, keyFile, serverName, tokenFile *string
+	local                                                                    *bool
 }
 
 func connFlags(fs *flag.FlagSet) connFlagValues {
 	return connFlagValues{
-		addr:       fs.String("addr", envDefault("STANCE_ADDR", "localhost:50051"), "server `HOST:PORT` (env STANCE_ADDR)"),
+		addr:       fs.String("addr", envflag.Get("STANCE_ADDR", "localhost:50051"), "server `HOST:PORT` (env STANCE_ADDR)"),
 		local:      fs.Bool("local", false, "run the model in-process instead of calling a server"),
-		model:      fs.String("model", envDefault("STANCE_MODEL", ""), "with --local: model `DIR` (env STANCE_MODEL; default: the embedded model)"),
+		model:      fs.String("model", envflag.Get("STANCE_MODEL", ""), "with --local: model `DIR` (env STANCE_MODEL; default: the embedded model)"),
+		modelName:  fs.String("model-name", envflag.Get("STANCE_MODEL_NAME", ""), "the served model to use, by `NAME` (env STANCE_MODEL_NAME; default: the server's default model)"),
 		caFile:     fs.String("tls-ca", "", "connect with TLS, trusting the CA certificates in `FILE` (PEM)"),
 		certFile:   fs.String("tls-cert", "", "client certificate `FILE` for mutual TLS (PEM)"),
 		keyFile:    fs.String("tls-key", "", "client key `FILE` for mutual TLS (PEM)"),
@@ -100,8 +93,11 @@ func connFlags(fs *flag.FlagSet) connFlagValues {
 }
 
 // open returns the selected backend and a function that releases it.
-func (c connFlagValues) open() (backend, func(), error) {
+func (c connFlagValues) open() (stance.DocumentClassifier, func(), error) {
 	if *c.local {
+		if *c.modelName != "" {
+			return nil, nil, errors.New("--model-name chooses among a server's models; with --local, choose the model with --model DIR")
+		}
 		m, err := models.Load(*c.model)
 		if err != nil {
 			return nil, nil, err
@@ -112,9 +108,9 @@ func (c connFlagValues) open() (backend, func(), error) {
 		}
 		return eng, func() {}, nil
 	}
-	var opts []client.Option
+	opts := []client.Option{client.WithModel(*c.modelName)}
 	if *c.caFile != "" || *c.certFile != "" {
-		cfg, err := c.tlsConfig()
+		cfg, err := tlsconf.Client(*c.caFile, *c.certFile, *c.keyFile, *c.serverName)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -136,31 +132,6 @@ func (c connFlagValues) open() (backend, func(), error) {
 		return nil, nil, err
 	}
 	return cl, func() { cl.Close() }, nil
-}
-
-func (c connFlagValues) tlsConfig() (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: *c.serverName}
-	if *c.caFile != "" {
-		pem, err := os.ReadFile(*c.caFile)
-		if err != nil {
-			return nil, err
-		}
-		cfg.RootCAs = x509.NewCertPool()
-		if !cfg.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("%s: no PEM certificates", *c.caFile)
-		}
-	}
-	if (*c.certFile == "") != (*c.keyFile == "") {
-		return nil, errors.New("--tls-cert and --tls-key go together")
-	}
-	if *c.certFile != "" {
-		cert, err := tls.LoadX509KeyPair(*c.certFile, *c.keyFile)
-		if err != nil {
-			return nil, err
-		}
-		cfg.Certificates = []tls.Certificate{cert}
-	}
-	return cfg, nil
 }
 
 // progress is a progress bar on stderr when it is a terminal, else nothing.

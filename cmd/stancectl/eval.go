@@ -1,20 +1,15 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"maps"
 	"math"
-	"math/rand/v2"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/stanceproject/stance"
@@ -67,7 +62,7 @@ func (e env) eval(ctx context.Context, args []string) error {
 				return err
 			}
 		}
-		return e.crossValidate(ctx, exs, *cv, *seed, *l2, *chars, lex, opt, *asJSON)
+		return e.crossValidate(ctx, exs, *cv, *seed, *l2, *chars, lex, *asJSON)
 	}
 
 	remote := false
@@ -79,7 +74,11 @@ func (e env) eval(ctx context.Context, args []string) error {
 	}
 	defer closeFn()
 	bar := newProgress(e.stderr, *quiet, "evaluating")
-	results, latency, err := classifyAll(ctx, b, exs, remote, *explainShare, *concurrency, bar.set)
+	ro := eval.RunOptions{Explain: *explainShare, Progress: bar.set}
+	if remote { // one call per example, so that the latency figures are those of single calls
+		ro.Concurrency = max(1, *concurrency)
+	}
+	results, latency, err := eval.Run(ctx, b, exs, ro)
 	bar.done()
 	if err != nil {
 		return err
@@ -88,7 +87,7 @@ func (e env) eval(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	items, err := evalItems(exs, results)
+	items, err := eval.Items(exs, results)
 	if err != nil {
 		return err
 	}
@@ -109,11 +108,11 @@ func (e env) eval(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		rep.Run = &eval.Run{
+		rep.Run = &eval.Provenance{
 			Model: info.Name, ModelVersion: info.Version, Data: *data, DataSHA256: sum,
 			Command: commandLine(append([]string{"stancectl", "eval"}, args...)), Date: time.Now().UTC().Format(time.RFC3339),
 		}
-		if rep.WorstErrors, err = worstErrors(ctx, b, exs, items, worstShown); err != nil {
+		if rep.WorstErrors, err = eval.WorstErrors(ctx, b, exs, items, worstShown); err != nil {
 			return err
 		}
 	}
@@ -165,138 +164,8 @@ func (e env) writeOutputs(rep *eval.Report, asJSON bool, reportDir string) error
 	return nil
 }
 
-// classifyAll classifies every example. Over gRPC each example is one
-// Classify call, so that the latency figures are those of single calls.
-func classifyAll(ctx context.Context, b backend, exs []dataset.Example, remote, explain bool, concurrency int, progress func(done, total int)) ([]stance.Result, *eval.Latency, error) {
-	reqs := make([]stance.Request, len(exs))
-	for i, x := range exs {
-		reqs[i] = stance.Request{Text: x.Text, Target: x.Target, Explain: explain}
-	}
-	type single interface {
-		ClassifyOne(context.Context, stance.Request) (stance.Result, error)
-	}
-	one, ok := b.(single)
-	if !remote || !ok {
-		out := make([]stance.Result, 0, len(reqs))
-		for start := 0; start < len(reqs); start += chunkLines {
-			res, err := b.Classify(ctx, reqs[start:min(start+chunkLines, len(reqs))])
-			if err != nil {
-				return nil, nil, err
-			}
-			out = append(out, res...)
-			progress(len(out), len(reqs))
-		}
-		return out, nil, nil
-	}
-	out := make([]stance.Result, len(reqs))
-	durations := make([]time.Duration, len(reqs))
-	// The first failure of the whole call (not of its text) ends the run:
-	// the remaining examples would only fail the same way, one by one.
-	ctx, stop := context.WithCancel(ctx)
-	defer stop()
-	var mu sync.Mutex // guards done and firstErr
-	var firstErr error
-	done := 0
-	next := make(chan int)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range max(1, concurrency) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				t0 := time.Now()
-				cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-				r, err := one.ClassifyOne(cctx, reqs[i])
-				cancel()
-				durations[i] = time.Since(t0)
-				if err != nil && stance.Code(err) != stance.EInvalid {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = fmt.Errorf("%s:%d: %w", exs[i].File, exs[i].Line, err)
-						stop()
-					}
-					mu.Unlock()
-				}
-				r.Err = err
-				out[i] = r
-				mu.Lock()
-				done++
-				progress(done, len(reqs))
-				mu.Unlock()
-			}
-		}()
-	}
-	for i := range reqs {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if firstErr != nil {
-		return nil, nil, firstErr
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
-	return out, eval.LatencyOf(durations, len(reqs), time.Since(start)), nil
-}
-
-// evalItems pairs gold labels with results; an example the classifier
-// rejected is an error naming its line, since metrics over a silently
-// shortened set would mislead.
-func evalItems(exs []dataset.Example, results []stance.Result) ([]eval.Item, error) {
-	items := make([]eval.Item, len(exs))
-	for i, x := range exs {
-		r := results[i]
-		if r.Err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", x.File, x.Line, r.Err)
-		}
-		it := eval.Item{Gold: x.Labels, Pred: r.Labels, Abstained: r.Abstained, Top: r.Top, Target: x.Target}
-		if len(r.Scores) > 0 {
-			it.Scores = make(map[string]float64, len(r.Scores))
-			for _, s := range r.Scores {
-				it.Scores[s.Label] = s.Score
-			}
-		}
-		items[i] = it
-	}
-	return items, nil
-}
-
 // worstShown is how many misclassified items the report explains.
 const worstShown = 10
-
-// worstErrors classifies the worst misclassified items again with
-// explanations: the top contributions to each predicted label.
-func worstErrors(ctx context.Context, b backend, exs []dataset.Example, items []eval.Item, n int) ([]eval.WorstError, error) {
-	idx, severity := eval.Worst(items, n)
-	reqs := make([]stance.Request, len(idx))
-	for j, i := range idx {
-		reqs[j] = stance.Request{Text: exs[i].Text, Target: exs[i].Target, Explain: true}
-	}
-	results, err := b.Classify(ctx, reqs)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]eval.WorstError, len(idx))
-	for j, i := range idx {
-		x := exs[i]
-		w := eval.WorstError{Source: fmt.Sprintf("%s:%d", x.File, x.Line), Text: x.Text, Target: x.Target,
-			Gold: x.Labels, Pred: items[i].Pred, Severity: severity[j]}
-		for _, ex := range results[j].Explanations {
-			ee := eval.ErrorExplanation{Label: ex.Label}
-			for _, c := range ex.Contributions[:min(5, len(ex.Contributions))] {
-				ee.Contributions = append(ee.Contributions, eval.Contribution{Feature: c.Feature, Weight: c.Weight})
-			}
-			w.Explanations = append(w.Explanations, ee)
-		}
-		out[j] = w
-	}
-	return out, nil
-}
 
 // commandLine joins args as a shell would read them back.
 func commandLine(args []string) string {
@@ -367,20 +236,7 @@ func evaluateModel(ctx context.Context, m *linear.Model, exs []dataset.Example, 
 	if err != nil {
 		return nil, err
 	}
-	reqs := make([]stance.Request, len(exs))
-	for i, x := range exs {
-		reqs[i] = stance.Request{Text: x.Text, Target: x.Target}
-	}
-	results, err := eng.Classify(ctx, reqs)
-	if err != nil {
-		return nil, err
-	}
-	items, err := evalItems(exs, results)
-	if err != nil {
-		return nil, err
-	}
-	opt.Labels = m.Labels()
-	return eval.Compute(items, opt)
+	return eval.Evaluate(ctx, eng, exs, opt)
 }
 
 // summary is the figures stored in a manifest.
@@ -400,13 +256,8 @@ func summary(r *eval.Report) map[string]float64 {
 }
 
 // crossValidate reports the mean and spread of held-out figures of the
-// given training options over k folds of one data file. When the examples
-// carry batches, each fold holds out whole batches, so that the figures
-// are on writers the model never saw.
-func (e env) crossValidate(ctx context.Context, exs []dataset.Example, k int, seed uint64, l2 float64, chars bool, lexicon []byte, opt eval.Options, asJSON bool) error {
-	if k < 2 || k > len(exs) {
-		return fmt.Errorf("eval: --cv %d: need 2 to %d folds", k, len(exs))
-	}
+// given training options over k folds of one data file.
+func (e env) crossValidate(ctx context.Context, exs []dataset.Example, k int, seed uint64, l2 float64, chars bool, lexicon []byte, asJSON bool) error {
 	tok, err := models.Default.ReadFile("default/" + linear.TokenizerFile)
 	if err != nil {
 		return err
@@ -420,89 +271,41 @@ func (e env) crossValidate(ctx context.Context, exs []dataset.Example, k int, se
 	if l2 > 0 {
 		cfg.L2 = []float64{l2}
 	}
-	fold, grouped := cvFolds(exs, k, seed)
-	var macro, favg []float64
-	for f := range k {
-		var train, test []dataset.Example
-		for i, x := range exs {
-			if fold[i] == f {
-				test = append(test, x)
-			} else {
-				train = append(train, x)
-			}
-		}
-		if len(test) == 0 {
-			continue
-		}
-		m, err := linear.Train(toLinear(train), nil, cfg)
+	var eng *engine.Engine // one language detector for every fold
+	cv, err := eval.CrossValidate(ctx, exs, k, seed, func(train []dataset.Example) (stance.Classifier, error) {
+		m, err := linear.Train(train, nil, cfg)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		feat = m.Manifest().Features // training turns on target crossing for target data
-		rep, err := evaluateModel(ctx, m, test, eval.Options{Bootstrap: -1})
-		if err != nil {
-			return err
+		if eng == nil {
+			eng, err = engine.New(m, engine.Config{})
+			return eng, err
 		}
-		macro = append(macro, rep.MacroF1)
-		if rep.FAvg != nil {
-			favg = append(favg, *rep.FAvg)
-		}
-	}
-	out := map[string]any{"folds": k, "grouped_by_batch": grouped, "l2": cfg.L2, "features": feat, "macro_f1": meanSD(macro), "macro_f1_folds": macro}
-	if len(favg) > 0 {
-		out["f_avg"] = meanSD(favg)
-		out["f_avg_folds"] = favg
+		return eng.With(m), nil
+	})
+	if err != nil {
+		return fmt.Errorf("eval: --cv: %w", err)
 	}
 	if asJSON {
+		out := map[string]any{"folds": k, "grouped_by_batch": cv.Grouped, "l2": cfg.L2, "features": feat, "macro_f1": eval.MeanSD(cv.MacroF1), "macro_f1_folds": cv.MacroF1}
+		if len(cv.FAvg) > 0 {
+			out["f_avg"] = eval.MeanSD(cv.FAvg)
+			out["f_avg_folds"] = cv.FAvg
+		}
 		raw, _ := json.Marshal(out)
 		fmt.Fprintln(e.stdout, string(raw))
 		return nil
 	}
 	how := "random folds"
-	if grouped {
+	if cv.Grouped {
 		how = "folds of whole batches"
 	}
-	fmt.Fprintf(e.stdout, "%d-fold cross-validation (%s), features %+v\nmacro-F1 %s\n", k, how, feat, fmtMeanSD(macro))
-	if len(favg) > 0 {
-		fmt.Fprintf(e.stdout, "F_avg    %s\n", fmtMeanSD(favg))
+	fmt.Fprintf(e.stdout, "%d-fold cross-validation (%s), features %+v\nmacro-F1 %s\n", k, how, feat, fmtMeanSD(cv.MacroF1))
+	if len(cv.FAvg) > 0 {
+		fmt.Fprintf(e.stdout, "F_avg    %s\n", fmtMeanSD(cv.FAvg))
 	}
 	return nil
-}
-
-// cvFolds assigns examples to k folds: whole batches, largest first to the
-// lightest fold, when the examples name at least k batches; else a shuffle
-// by the seed.
-func cvFolds(exs []dataset.Example, k int, seed uint64) (fold []int, grouped bool) {
-	fold = make([]int, len(exs))
-	size := map[string]int{}
-	for _, x := range exs {
-		if x.Batch != "" {
-			size[x.Batch]++
-		}
-	}
-	if len(size) >= k {
-		batches := slices.SortedFunc(maps.Keys(size), func(a, b string) int {
-			if c := cmp.Compare(size[b], size[a]); c != 0 {
-				return c
-			}
-			return cmp.Compare(a, b)
-		})
-		load := make([]int, k)
-		of := map[string]int{}
-		for _, b := range batches {
-			f := slices.Index(load, slices.Min(load))
-			of[b] = f
-			load[f] += size[b]
-		}
-		for i, x := range exs {
-			fold[i] = of[x.Batch] // examples without a batch go with fold 0
-		}
-		return fold, true
-	}
-	for j, i := range rand.New(rand.NewPCG(seed, 0xc0ffee)).Perm(len(exs)) {
-		fold[i] = j % k
-	}
-	return fold, false
 }
 
 // functionWordShare is the share of the absolute weight listed in the
@@ -540,28 +343,8 @@ func onlyFunctionWords(feature string) bool {
 	return true
 }
 
-func toLinear(exs []dataset.Example) []linear.Example {
-	out := make([]linear.Example, len(exs))
-	for i, x := range exs {
-		out[i] = linear.Example{Text: x.Text, Target: x.Target, Labels: x.Labels, Group: x.Batch}
-	}
-	return out
-}
-
-func meanSD(v []float64) [2]float64 {
-	var m, s float64
-	for _, x := range v {
-		m += x
-	}
-	m /= float64(len(v))
-	for _, x := range v {
-		s += (x - m) * (x - m)
-	}
-	return [2]float64{m, math.Sqrt(s / float64(max(1, len(v)-1)))}
-}
-
 func fmtMeanSD(v []float64) string {
-	ms := meanSD(v)
+	ms := eval.MeanSD(v)
 	parts := make([]string, len(v))
 	for i, x := range v {
 		parts[i] = strconv.FormatFloat(x, 'f', 4, 64)

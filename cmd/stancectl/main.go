@@ -127,11 +127,3 @@ func (e env) newFlags(name, synopsis string) *flag.FlagSet {
 	}
 	return fs
 }
-
-// envDefault returns the environment variable key, or def when unset.
-func envDefault(key, def string) string {
-	if v, ok := os.LookupEnv(key); ok && v != "" {
-		return v
-	}
-	return def
-}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/stanceproject/stance/engine"
-	"github.com/stanceproject/stance/linear"
 	"github.com/stanceproject/stance/server"
 )
 
@@ -18,15 +17,14 @@ import (
 // ends, and returns the address.
 func serve(t *testing.T, dir string) string {
 	t.Helper()
-	m, err := linear.LoadDir(dir)
+	reg, err := engine.Open(t.Context(), []engine.Source{{Dir: dir}}, engine.Config{}, slog.New(slog.DiscardHandler))
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("engine.Open: %v", err)
 	}
-	eng, err := engine.New(m, engine.Config{})
+	srv, err := server.New(reg, server.Config{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
-		t.Fatalf("engine.New: %v", err)
+		t.Fatalf("server.New: %v", err)
 	}
-	srv := server.New(eng, server.Config{Logger: slog.New(slog.DiscardHandler)})
 	g, err := server.NewGRPC(srv, server.GRPCConfig{})
 	if err != nil {
 		t.Fatalf("server.NewGRPC: %v", err)

@@ -114,7 +114,7 @@ func (e env) train(ctx context.Context, args []string) error {
 	bar := newProgress(e.stderr, *quiet, "training")
 	cfg.Progress = bar.set
 	start := time.Now()
-	m, err := linear.Train(toLinear(train), toLinear(dev), cfg)
+	m, err := linear.Train(train, dev, cfg)
 	bar.done()
 	if err != nil {
 		return err

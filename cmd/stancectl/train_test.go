@@ -211,7 +211,7 @@ func TestEval(t *testing.T) {
 		}
 		// What was measured: the model, the data file as given and its hash,
 		// the command line and the date.
-		var run eval.Run
+		var run eval.Provenance
 		raw, _ := json.Marshal(fromFile["run"])
 		if err := json.Unmarshal(raw, &run); err != nil {
 			t.Fatalf("report.json run %s: %v", raw, err)

@@ -27,13 +27,14 @@ import (
 	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
 	"github.com/stanceproject/stance/internal/syncbuf"
 	"github.com/stanceproject/stance/internal/testmodel"
+	"github.com/stanceproject/stance/internal/testutil"
 	"github.com/stanceproject/stance/linear"
 	"github.com/stanceproject/stance/models"
 	"github.com/stanceproject/stance/server"
 )
 
 // rpcTimeout bounds every test RPC and command.
-const rpcTimeout = 10 * time.Second
+const rpcTimeout = testutil.RPCTimeout
 
 // grace is the grace period the test servers run with.
 const grace = time.Second
@@ -114,13 +115,7 @@ func startDaemon(t *testing.T, args ...string) *daemon {
 	return &daemon{addr: addr.String(), log: log, stop: stop}
 }
 
-// rpcContext returns a context with the deadline every test RPC carries.
-func rpcContext(t *testing.T) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), rpcTimeout)
-	t.Cleanup(cancel)
-	return ctx
-}
+var rpcContext = testutil.RPCContext
 
 func dial(t *testing.T, addr string) *grpc.ClientConn {
 	t.Helper()

@@ -40,6 +40,30 @@ func Result(r stance.Result) *stancev1.ClassifyResult {
 	return out
 }
 
+// Info is info as the API's ModelInfo.
+func Info(info stance.ModelInfo) *stancev1.ModelInfo {
+	out := &stancev1.ModelInfo{
+		Name:           info.Name,
+		Version:        info.Version,
+		ExclusiveLabel: info.ExclusiveLabel,
+		MultiLabel:     info.MultiLabel,
+		AcceptsTargets: len(info.Targets) > 0,
+		Targets:        info.Targets,
+		Languages:      info.Languages,
+		Created:        info.Created,
+	}
+	for _, l := range info.Labels {
+		out.Labels = append(out.Labels, &stancev1.LabelInfo{Name: l.Name, Description: l.Description, Threshold: l.Threshold})
+	}
+	if len(info.Metrics) > 0 {
+		out.Metrics = map[string]*stancev1.MetricSet{}
+		for set, vals := range info.Metrics {
+			out.Metrics[set] = &stancev1.MetricSet{Values: vals}
+		}
+	}
+	return out
+}
+
 // Document is doc, the classification of text, as the API's
 // ClassifyDocumentResponse with offsets in unit, which must not be
 // UNSPECIFIED.

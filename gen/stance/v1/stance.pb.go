@@ -94,7 +94,10 @@ type ClassifyRequest struct {
 	Target string `protobuf:"bytes,2,opt,name=target,proto3" json:"target,omitempty"`
 	// When set, each predicted label comes with the features that
 	// contributed most to it.
-	Explain       bool `protobuf:"varint,3,opt,name=explain,proto3" json:"explain,omitempty"`
+	Explain bool `protobuf:"varint,3,opt,name=explain,proto3" json:"explain,omitempty"`
+	// The served model to classify with (see ListModels); empty for the
+	// default. A name that is not served is NOT_FOUND.
+	Model         string `protobuf:"bytes,4,opt,name=model,proto3" json:"model,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -148,6 +151,13 @@ func (x *ClassifyRequest) GetExplain() bool {
 		return x.Explain
 	}
 	return false
+}
+
+func (x *ClassifyRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
 }
 
 // ClassifyResponse carries the result of Classify.
@@ -820,7 +830,10 @@ type ClassifyDocumentRequest struct {
 	// When set, each sentence's predicted labels come with explanations.
 	Explain bool `protobuf:"varint,3,opt,name=explain,proto3" json:"explain,omitempty"`
 	// The unit of the sentence offsets in the response.
-	EncodingType  EncodingType `protobuf:"varint,4,opt,name=encoding_type,json=encodingType,proto3,enum=stance.v1.EncodingType" json:"encoding_type,omitempty"`
+	EncodingType EncodingType `protobuf:"varint,4,opt,name=encoding_type,json=encodingType,proto3,enum=stance.v1.EncodingType" json:"encoding_type,omitempty"`
+	// The served model to classify with (see ListModels); empty for the
+	// default. A name that is not served is NOT_FOUND.
+	Model         string `protobuf:"bytes,5,opt,name=model,proto3" json:"model,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -881,6 +894,13 @@ func (x *ClassifyDocumentRequest) GetEncodingType() EncodingType {
 		return x.EncodingType
 	}
 	return EncodingType_ENCODING_TYPE_UNSPECIFIED
+}
+
+func (x *ClassifyDocumentRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
 }
 
 // ClassifyDocumentResponse holds the document's sentences and a summary.
@@ -1167,9 +1187,11 @@ func (x *LabelSummary) GetShare() float64 {
 	return 0
 }
 
-// GetModelInfoRequest asks for the model description; it has no fields.
+// GetModelInfoRequest asks for a model's description.
 type GetModelInfoRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The served model to describe; empty for the default.
+	Model         string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1202,6 +1224,13 @@ func (x *GetModelInfoRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use GetModelInfoRequest.ProtoReflect.Descriptor instead.
 func (*GetModelInfoRequest) Descriptor() ([]byte, []int) {
 	return file_stance_v1_stance_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *GetModelInfoRequest) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
 }
 
 // GetModelInfoResponse describes the model and the server's limits.
@@ -1259,6 +1288,154 @@ func (x *GetModelInfoResponse) GetLimits() *Limits {
 	return nil
 }
 
+// ListModelsRequest asks for the served models; it has no fields.
+type ListModelsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListModelsRequest) Reset() {
+	*x = ListModelsRequest{}
+	mi := &file_stance_v1_stance_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListModelsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListModelsRequest) ProtoMessage() {}
+
+func (x *ListModelsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_stance_v1_stance_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListModelsRequest.ProtoReflect.Descriptor instead.
+func (*ListModelsRequest) Descriptor() ([]byte, []int) {
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{19}
+}
+
+// ListModelsResponse lists the served models.
+type ListModelsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The served models, the default first.
+	Models        []*ServedModel `protobuf:"bytes,1,rep,name=models,proto3" json:"models,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListModelsResponse) Reset() {
+	*x = ListModelsResponse{}
+	mi := &file_stance_v1_stance_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListModelsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListModelsResponse) ProtoMessage() {}
+
+func (x *ListModelsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_stance_v1_stance_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListModelsResponse.ProtoReflect.Descriptor instead.
+func (*ListModelsResponse) Descriptor() ([]byte, []int) {
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListModelsResponse) GetModels() []*ServedModel {
+	if x != nil {
+		return x.Models
+	}
+	return nil
+}
+
+// ServedModel is one of the models a server serves side by side.
+type ServedModel struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The name requests select the model by (ClassifyRequest.model); it may
+	// differ from info.name, the name the model was trained under.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Set for the model that requests naming none get.
+	IsDefault bool `protobuf:"varint,2,opt,name=is_default,json=isDefault,proto3" json:"is_default,omitempty"`
+	// The model's description.
+	Info          *ModelInfo `protobuf:"bytes,3,opt,name=info,proto3" json:"info,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ServedModel) Reset() {
+	*x = ServedModel{}
+	mi := &file_stance_v1_stance_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ServedModel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ServedModel) ProtoMessage() {}
+
+func (x *ServedModel) ProtoReflect() protoreflect.Message {
+	mi := &file_stance_v1_stance_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ServedModel.ProtoReflect.Descriptor instead.
+func (*ServedModel) Descriptor() ([]byte, []int) {
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ServedModel) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ServedModel) GetIsDefault() bool {
+	if x != nil {
+		return x.IsDefault
+	}
+	return false
+}
+
+func (x *ServedModel) GetInfo() *ModelInfo {
+	if x != nil {
+		return x.Info
+	}
+	return nil
+}
+
 // ModelInfo describes a model.
 type ModelInfo struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1288,7 +1465,7 @@ type ModelInfo struct {
 
 func (x *ModelInfo) Reset() {
 	*x = ModelInfo{}
-	mi := &file_stance_v1_stance_proto_msgTypes[19]
+	mi := &file_stance_v1_stance_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1300,7 +1477,7 @@ func (x *ModelInfo) String() string {
 func (*ModelInfo) ProtoMessage() {}
 
 func (x *ModelInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_stance_v1_stance_proto_msgTypes[19]
+	mi := &file_stance_v1_stance_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1313,7 +1490,7 @@ func (x *ModelInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModelInfo.ProtoReflect.Descriptor instead.
 func (*ModelInfo) Descriptor() ([]byte, []int) {
-	return file_stance_v1_stance_proto_rawDescGZIP(), []int{19}
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ModelInfo) GetName() string {
@@ -1401,7 +1578,7 @@ type LabelInfo struct {
 
 func (x *LabelInfo) Reset() {
 	*x = LabelInfo{}
-	mi := &file_stance_v1_stance_proto_msgTypes[20]
+	mi := &file_stance_v1_stance_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1413,7 +1590,7 @@ func (x *LabelInfo) String() string {
 func (*LabelInfo) ProtoMessage() {}
 
 func (x *LabelInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_stance_v1_stance_proto_msgTypes[20]
+	mi := &file_stance_v1_stance_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1426,7 +1603,7 @@ func (x *LabelInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LabelInfo.ProtoReflect.Descriptor instead.
 func (*LabelInfo) Descriptor() ([]byte, []int) {
-	return file_stance_v1_stance_proto_rawDescGZIP(), []int{20}
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *LabelInfo) GetName() string {
@@ -1461,7 +1638,7 @@ type MetricSet struct {
 
 func (x *MetricSet) Reset() {
 	*x = MetricSet{}
-	mi := &file_stance_v1_stance_proto_msgTypes[21]
+	mi := &file_stance_v1_stance_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1473,7 +1650,7 @@ func (x *MetricSet) String() string {
 func (*MetricSet) ProtoMessage() {}
 
 func (x *MetricSet) ProtoReflect() protoreflect.Message {
-	mi := &file_stance_v1_stance_proto_msgTypes[21]
+	mi := &file_stance_v1_stance_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1486,7 +1663,7 @@ func (x *MetricSet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MetricSet.ProtoReflect.Descriptor instead.
 func (*MetricSet) Descriptor() ([]byte, []int) {
-	return file_stance_v1_stance_proto_rawDescGZIP(), []int{21}
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *MetricSet) GetValues() map[string]float64 {
@@ -1513,7 +1690,7 @@ type Limits struct {
 
 func (x *Limits) Reset() {
 	*x = Limits{}
-	mi := &file_stance_v1_stance_proto_msgTypes[22]
+	mi := &file_stance_v1_stance_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1525,7 +1702,7 @@ func (x *Limits) String() string {
 func (*Limits) ProtoMessage() {}
 
 func (x *Limits) ProtoReflect() protoreflect.Message {
-	mi := &file_stance_v1_stance_proto_msgTypes[22]
+	mi := &file_stance_v1_stance_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1538,7 +1715,7 @@ func (x *Limits) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Limits.ProtoReflect.Descriptor instead.
 func (*Limits) Descriptor() ([]byte, []int) {
-	return file_stance_v1_stance_proto_rawDescGZIP(), []int{22}
+	return file_stance_v1_stance_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Limits) GetMaxTextBytes() int64 {
@@ -1573,11 +1750,12 @@ var File_stance_v1_stance_proto protoreflect.FileDescriptor
 
 const file_stance_v1_stance_proto_rawDesc = "" +
 	"\n" +
-	"\x16stance/v1/stance.proto\x12\tstance.v1\"W\n" +
+	"\x16stance/v1/stance.proto\x12\tstance.v1\"m\n" +
 	"\x0fClassifyRequest\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x16\n" +
 	"\x06target\x18\x02 \x01(\tR\x06target\x12\x18\n" +
-	"\aexplain\x18\x03 \x01(\bR\aexplain\"E\n" +
+	"\aexplain\x18\x03 \x01(\bR\aexplain\x12\x14\n" +
+	"\x05model\x18\x04 \x01(\tR\x05model\"E\n" +
 	"\x10ClassifyResponse\x121\n" +
 	"\x06result\x18\x01 \x01(\v2\x19.stance.v1.ClassifyResultR\x06result\"\x95\x03\n" +
 	"\x0eClassifyResult\x12-\n" +
@@ -1618,12 +1796,13 @@ const file_stance_v1_stance_proto_rawDesc = "" +
 	"\x15ClassifyStreamRequest\x124\n" +
 	"\arequest\x18\x01 \x01(\v2\x1a.stance.v1.ClassifyRequestR\arequest\"B\n" +
 	"\x16ClassifyStreamResponse\x12(\n" +
-	"\x04item\x18\x01 \x01(\v2\x14.stance.v1.BatchItemR\x04item\"\x9d\x01\n" +
+	"\x04item\x18\x01 \x01(\v2\x14.stance.v1.BatchItemR\x04item\"\xb3\x01\n" +
 	"\x17ClassifyDocumentRequest\x12\x12\n" +
 	"\x04text\x18\x01 \x01(\tR\x04text\x12\x16\n" +
 	"\x06target\x18\x02 \x01(\tR\x06target\x12\x18\n" +
 	"\aexplain\x18\x03 \x01(\bR\aexplain\x12<\n" +
-	"\rencoding_type\x18\x04 \x01(\x0e2\x17.stance.v1.EncodingTypeR\fencodingType\"\xee\x01\n" +
+	"\rencoding_type\x18\x04 \x01(\x0e2\x17.stance.v1.EncodingTypeR\fencodingType\x12\x14\n" +
+	"\x05model\x18\x05 \x01(\tR\x05model\"\xee\x01\n" +
 	"\x18ClassifyDocumentResponse\x129\n" +
 	"\tsentences\x18\x01 \x03(\v2\x1b.stance.v1.DocumentSentenceR\tsentences\x124\n" +
 	"\asummary\x18\x02 \x01(\v2\x1a.stance.v1.DocumentSummaryR\asummary\x12<\n" +
@@ -1643,11 +1822,20 @@ const file_stance_v1_stance_proto_rawDesc = "" +
 	"\fLabelSummary\x12\x14\n" +
 	"\x05label\x18\x01 \x01(\tR\x05label\x12%\n" +
 	"\x0esentence_count\x18\x02 \x01(\x03R\rsentenceCount\x12\x14\n" +
-	"\x05share\x18\x03 \x01(\x01R\x05share\"\x15\n" +
-	"\x13GetModelInfoRequest\"m\n" +
+	"\x05share\x18\x03 \x01(\x01R\x05share\"+\n" +
+	"\x13GetModelInfoRequest\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\"m\n" +
 	"\x14GetModelInfoResponse\x12*\n" +
 	"\x05model\x18\x01 \x01(\v2\x14.stance.v1.ModelInfoR\x05model\x12)\n" +
-	"\x06limits\x18\x02 \x01(\v2\x11.stance.v1.LimitsR\x06limits\"\xbb\x03\n" +
+	"\x06limits\x18\x02 \x01(\v2\x11.stance.v1.LimitsR\x06limits\"\x13\n" +
+	"\x11ListModelsRequest\"D\n" +
+	"\x12ListModelsResponse\x12.\n" +
+	"\x06models\x18\x01 \x03(\v2\x16.stance.v1.ServedModelR\x06models\"j\n" +
+	"\vServedModel\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1d\n" +
+	"\n" +
+	"is_default\x18\x02 \x01(\bR\tisDefault\x12(\n" +
+	"\x04info\x18\x03 \x01(\v2\x14.stance.v1.ModelInfoR\x04info\"\xbb\x03\n" +
 	"\tModelInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12,\n" +
@@ -1682,13 +1870,15 @@ const file_stance_v1_stance_proto_rawDesc = "" +
 	"\x19ENCODING_TYPE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12ENCODING_TYPE_UTF8\x10\x01\x12\x17\n" +
 	"\x13ENCODING_TYPE_UTF16\x10\x02\x12\x17\n" +
-	"\x13ENCODING_TYPE_UTF32\x10\x032\xb1\x03\n" +
+	"\x13ENCODING_TYPE_UTF32\x10\x032\xfc\x03\n" +
 	"\rStanceService\x12C\n" +
 	"\bClassify\x12\x1a.stance.v1.ClassifyRequest\x1a\x1b.stance.v1.ClassifyResponse\x12R\n" +
 	"\rClassifyBatch\x12\x1f.stance.v1.ClassifyBatchRequest\x1a .stance.v1.ClassifyBatchResponse\x12Y\n" +
 	"\x0eClassifyStream\x12 .stance.v1.ClassifyStreamRequest\x1a!.stance.v1.ClassifyStreamResponse(\x010\x01\x12[\n" +
 	"\x10ClassifyDocument\x12\".stance.v1.ClassifyDocumentRequest\x1a#.stance.v1.ClassifyDocumentResponse\x12O\n" +
-	"\fGetModelInfo\x12\x1e.stance.v1.GetModelInfoRequest\x1a\x1f.stance.v1.GetModelInfoResponseB8Z6github.com/stanceproject/stance/gen/stance/v1;stancev1b\x06proto3"
+	"\fGetModelInfo\x12\x1e.stance.v1.GetModelInfoRequest\x1a\x1f.stance.v1.GetModelInfoResponse\x12I\n" +
+	"\n" +
+	"ListModels\x12\x1c.stance.v1.ListModelsRequest\x1a\x1d.stance.v1.ListModelsResponseB8Z6github.com/stanceproject/stance/gen/stance/v1;stancev1b\x06proto3"
 
 var (
 	file_stance_v1_stance_proto_rawDescOnce sync.Once
@@ -1703,7 +1893,7 @@ func file_stance_v1_stance_proto_rawDescGZIP() []byte {
 }
 
 var file_stance_v1_stance_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_stance_v1_stance_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_stance_v1_stance_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_stance_v1_stance_proto_goTypes = []any{
 	(EncodingType)(0),                // 0: stance.v1.EncodingType
 	(*ClassifyRequest)(nil),          // 1: stance.v1.ClassifyRequest
@@ -1725,12 +1915,15 @@ var file_stance_v1_stance_proto_goTypes = []any{
 	(*LabelSummary)(nil),             // 17: stance.v1.LabelSummary
 	(*GetModelInfoRequest)(nil),      // 18: stance.v1.GetModelInfoRequest
 	(*GetModelInfoResponse)(nil),     // 19: stance.v1.GetModelInfoResponse
-	(*ModelInfo)(nil),                // 20: stance.v1.ModelInfo
-	(*LabelInfo)(nil),                // 21: stance.v1.LabelInfo
-	(*MetricSet)(nil),                // 22: stance.v1.MetricSet
-	(*Limits)(nil),                   // 23: stance.v1.Limits
-	nil,                              // 24: stance.v1.ModelInfo.MetricsEntry
-	nil,                              // 25: stance.v1.MetricSet.ValuesEntry
+	(*ListModelsRequest)(nil),        // 20: stance.v1.ListModelsRequest
+	(*ListModelsResponse)(nil),       // 21: stance.v1.ListModelsResponse
+	(*ServedModel)(nil),              // 22: stance.v1.ServedModel
+	(*ModelInfo)(nil),                // 23: stance.v1.ModelInfo
+	(*LabelInfo)(nil),                // 24: stance.v1.LabelInfo
+	(*MetricSet)(nil),                // 25: stance.v1.MetricSet
+	(*Limits)(nil),                   // 26: stance.v1.Limits
+	nil,                              // 27: stance.v1.ModelInfo.MetricsEntry
+	nil,                              // 28: stance.v1.MetricSet.ValuesEntry
 }
 var file_stance_v1_stance_proto_depIdxs = []int32{
 	3,  // 0: stance.v1.ClassifyResponse.result:type_name -> stance.v1.ClassifyResult
@@ -1749,27 +1942,31 @@ var file_stance_v1_stance_proto_depIdxs = []int32{
 	0,  // 13: stance.v1.ClassifyDocumentResponse.encoding_type:type_name -> stance.v1.EncodingType
 	3,  // 14: stance.v1.DocumentSentence.result:type_name -> stance.v1.ClassifyResult
 	17, // 15: stance.v1.DocumentSummary.labels:type_name -> stance.v1.LabelSummary
-	20, // 16: stance.v1.GetModelInfoResponse.model:type_name -> stance.v1.ModelInfo
-	23, // 17: stance.v1.GetModelInfoResponse.limits:type_name -> stance.v1.Limits
-	21, // 18: stance.v1.ModelInfo.labels:type_name -> stance.v1.LabelInfo
-	24, // 19: stance.v1.ModelInfo.metrics:type_name -> stance.v1.ModelInfo.MetricsEntry
-	25, // 20: stance.v1.MetricSet.values:type_name -> stance.v1.MetricSet.ValuesEntry
-	22, // 21: stance.v1.ModelInfo.MetricsEntry.value:type_name -> stance.v1.MetricSet
-	1,  // 22: stance.v1.StanceService.Classify:input_type -> stance.v1.ClassifyRequest
-	7,  // 23: stance.v1.StanceService.ClassifyBatch:input_type -> stance.v1.ClassifyBatchRequest
-	11, // 24: stance.v1.StanceService.ClassifyStream:input_type -> stance.v1.ClassifyStreamRequest
-	13, // 25: stance.v1.StanceService.ClassifyDocument:input_type -> stance.v1.ClassifyDocumentRequest
-	18, // 26: stance.v1.StanceService.GetModelInfo:input_type -> stance.v1.GetModelInfoRequest
-	2,  // 27: stance.v1.StanceService.Classify:output_type -> stance.v1.ClassifyResponse
-	8,  // 28: stance.v1.StanceService.ClassifyBatch:output_type -> stance.v1.ClassifyBatchResponse
-	12, // 29: stance.v1.StanceService.ClassifyStream:output_type -> stance.v1.ClassifyStreamResponse
-	14, // 30: stance.v1.StanceService.ClassifyDocument:output_type -> stance.v1.ClassifyDocumentResponse
-	19, // 31: stance.v1.StanceService.GetModelInfo:output_type -> stance.v1.GetModelInfoResponse
-	27, // [27:32] is the sub-list for method output_type
-	22, // [22:27] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	23, // 16: stance.v1.GetModelInfoResponse.model:type_name -> stance.v1.ModelInfo
+	26, // 17: stance.v1.GetModelInfoResponse.limits:type_name -> stance.v1.Limits
+	22, // 18: stance.v1.ListModelsResponse.models:type_name -> stance.v1.ServedModel
+	23, // 19: stance.v1.ServedModel.info:type_name -> stance.v1.ModelInfo
+	24, // 20: stance.v1.ModelInfo.labels:type_name -> stance.v1.LabelInfo
+	27, // 21: stance.v1.ModelInfo.metrics:type_name -> stance.v1.ModelInfo.MetricsEntry
+	28, // 22: stance.v1.MetricSet.values:type_name -> stance.v1.MetricSet.ValuesEntry
+	25, // 23: stance.v1.ModelInfo.MetricsEntry.value:type_name -> stance.v1.MetricSet
+	1,  // 24: stance.v1.StanceService.Classify:input_type -> stance.v1.ClassifyRequest
+	7,  // 25: stance.v1.StanceService.ClassifyBatch:input_type -> stance.v1.ClassifyBatchRequest
+	11, // 26: stance.v1.StanceService.ClassifyStream:input_type -> stance.v1.ClassifyStreamRequest
+	13, // 27: stance.v1.StanceService.ClassifyDocument:input_type -> stance.v1.ClassifyDocumentRequest
+	18, // 28: stance.v1.StanceService.GetModelInfo:input_type -> stance.v1.GetModelInfoRequest
+	20, // 29: stance.v1.StanceService.ListModels:input_type -> stance.v1.ListModelsRequest
+	2,  // 30: stance.v1.StanceService.Classify:output_type -> stance.v1.ClassifyResponse
+	8,  // 31: stance.v1.StanceService.ClassifyBatch:output_type -> stance.v1.ClassifyBatchResponse
+	12, // 32: stance.v1.StanceService.ClassifyStream:output_type -> stance.v1.ClassifyStreamResponse
+	14, // 33: stance.v1.StanceService.ClassifyDocument:output_type -> stance.v1.ClassifyDocumentResponse
+	19, // 34: stance.v1.StanceService.GetModelInfo:output_type -> stance.v1.GetModelInfoResponse
+	21, // 35: stance.v1.StanceService.ListModels:output_type -> stance.v1.ListModelsResponse
+	30, // [30:36] is the sub-list for method output_type
+	24, // [24:30] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_stance_v1_stance_proto_init() }
@@ -1783,7 +1980,7 @@ func file_stance_v1_stance_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_stance_v1_stance_proto_rawDesc), len(file_stance_v1_stance_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   25,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -28,6 +28,7 @@ const (
 	StanceService_ClassifyStream_FullMethodName   = "/stance.v1.StanceService/ClassifyStream"
 	StanceService_ClassifyDocument_FullMethodName = "/stance.v1.StanceService/ClassifyDocument"
 	StanceService_GetModelInfo_FullMethodName     = "/stance.v1.StanceService/GetModelInfo"
+	StanceService_ListModels_FullMethodName       = "/stance.v1.StanceService/ListModels"
 )
 
 // StanceServiceClient is the client API for StanceService service.
@@ -52,8 +53,12 @@ type StanceServiceClient interface {
 	// ClassifyDocument splits a paragraph or an article into sentences,
 	// classifies each, and summarises the document.
 	ClassifyDocument(ctx context.Context, in *ClassifyDocumentRequest, opts ...grpc.CallOption) (*ClassifyDocumentResponse, error)
-	// GetModelInfo describes the model in use and the server's limits.
+	// GetModelInfo describes a served model (the default when the request
+	// names none) and the server's limits. A name that is not served is
+	// NOT_FOUND, with the served names in the message.
 	GetModelInfo(ctx context.Context, in *GetModelInfoRequest, opts ...grpc.CallOption) (*GetModelInfoResponse, error)
+	// ListModels lists the models served side by side, the default first.
+	ListModels(ctx context.Context, in *ListModelsRequest, opts ...grpc.CallOption) (*ListModelsResponse, error)
 }
 
 type stanceServiceClient struct {
@@ -117,6 +122,16 @@ func (c *stanceServiceClient) GetModelInfo(ctx context.Context, in *GetModelInfo
 	return out, nil
 }
 
+func (c *stanceServiceClient) ListModels(ctx context.Context, in *ListModelsRequest, opts ...grpc.CallOption) (*ListModelsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListModelsResponse)
+	err := c.cc.Invoke(ctx, StanceService_ListModels_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // StanceServiceServer is the server API for StanceService service.
 // All implementations must embed UnimplementedStanceServiceServer
 // for forward compatibility.
@@ -139,8 +154,12 @@ type StanceServiceServer interface {
 	// ClassifyDocument splits a paragraph or an article into sentences,
 	// classifies each, and summarises the document.
 	ClassifyDocument(context.Context, *ClassifyDocumentRequest) (*ClassifyDocumentResponse, error)
-	// GetModelInfo describes the model in use and the server's limits.
+	// GetModelInfo describes a served model (the default when the request
+	// names none) and the server's limits. A name that is not served is
+	// NOT_FOUND, with the served names in the message.
 	GetModelInfo(context.Context, *GetModelInfoRequest) (*GetModelInfoResponse, error)
+	// ListModels lists the models served side by side, the default first.
+	ListModels(context.Context, *ListModelsRequest) (*ListModelsResponse, error)
 	mustEmbedUnimplementedStanceServiceServer()
 }
 
@@ -165,6 +184,9 @@ func (UnimplementedStanceServiceServer) ClassifyDocument(context.Context, *Class
 }
 func (UnimplementedStanceServiceServer) GetModelInfo(context.Context, *GetModelInfoRequest) (*GetModelInfoResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetModelInfo not implemented")
+}
+func (UnimplementedStanceServiceServer) ListModels(context.Context, *ListModelsRequest) (*ListModelsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListModels not implemented")
 }
 func (UnimplementedStanceServiceServer) mustEmbedUnimplementedStanceServiceServer() {}
 func (UnimplementedStanceServiceServer) testEmbeddedByValue()                       {}
@@ -266,6 +288,24 @@ func _StanceService_GetModelInfo_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _StanceService_ListModels_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListModelsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StanceServiceServer).ListModels(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: StanceService_ListModels_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StanceServiceServer).ListModels(ctx, req.(*ListModelsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // StanceService_ServiceDesc is the grpc.ServiceDesc for StanceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -288,6 +328,10 @@ var StanceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetModelInfo",
 			Handler:    _StanceService_GetModelInfo_Handler,
+		},
+		{
+			MethodName: "ListModels",
+			Handler:    _StanceService_ListModels_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

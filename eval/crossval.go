@@ -1,0 +1,111 @@
+package eval
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/stanceproject/stance"
+)
+
+// CrossValidation holds the held-out figures of k folds.
+type CrossValidation struct {
+	Folds int `json:"folds"`
+	// Grouped is set when each fold held out whole batches.
+	Grouped bool      `json:"grouped_by_batch"`
+	MacroF1 []float64 `json:"macro_f1_folds"`
+	// FAvg is set for data with targets.
+	FAvg []float64 `json:"f_avg_folds,omitempty"`
+}
+
+// CrossValidate trains a classifier with fit on all but one of k folds of
+// exs and scores it on the fold held out, for each fold. When the examples
+// name at least k batches, each fold holds out whole batches, so that the
+// figures are on writers the model never saw; otherwise the folds are a
+// shuffle by seed.
+func CrossValidate(ctx context.Context, exs []stance.Example, k int, seed uint64, fit func(train []stance.Example) (stance.Classifier, error)) (*CrossValidation, error) {
+	if k < 2 || k > len(exs) {
+		return nil, fmt.Errorf("cross-validation: %d folds: need 2 to %d", k, len(exs))
+	}
+	fold, grouped := Folds(exs, k, seed)
+	cv := &CrossValidation{Folds: k, Grouped: grouped}
+	for f := range k {
+		var train, test []stance.Example
+		for i, x := range exs {
+			if fold[i] == f {
+				test = append(test, x)
+			} else {
+				train = append(train, x)
+			}
+		}
+		if len(test) == 0 {
+			continue
+		}
+		c, err := fit(train)
+		if err != nil {
+			return nil, err
+		}
+		rep, err := Evaluate(ctx, c, test, Options{Bootstrap: -1})
+		if err != nil {
+			return nil, err
+		}
+		cv.MacroF1 = append(cv.MacroF1, rep.MacroF1)
+		if rep.FAvg != nil {
+			cv.FAvg = append(cv.FAvg, *rep.FAvg)
+		}
+	}
+	return cv, nil
+}
+
+// Folds assigns examples to k folds: whole batches, largest first to the
+// lightest fold, when the examples name at least k batches (examples
+// without one go with fold 0); else a shuffle by seed.
+func Folds(exs []stance.Example, k int, seed uint64) (fold []int, grouped bool) {
+	fold = make([]int, len(exs))
+	size := map[string]int{}
+	for _, x := range exs {
+		if x.Batch != "" {
+			size[x.Batch]++
+		}
+	}
+	if len(size) >= k {
+		batches := slices.SortedFunc(maps.Keys(size), func(a, b string) int {
+			if c := cmp.Compare(size[b], size[a]); c != 0 {
+				return c
+			}
+			return cmp.Compare(a, b)
+		})
+		load := make([]int, k)
+		of := map[string]int{}
+		for _, b := range batches {
+			f := slices.Index(load, slices.Min(load))
+			of[b] = f
+			load[f] += size[b]
+		}
+		for i, x := range exs {
+			fold[i] = of[x.Batch]
+		}
+		return fold, true
+	}
+	for j, i := range rand.New(rand.NewPCG(seed, 0xc0ffee)).Perm(len(exs)) {
+		fold[i] = j % k
+	}
+	return fold, false
+}
+
+// MeanSD returns the mean and the sample standard deviation of v.
+func MeanSD(v []float64) [2]float64 {
+	var m, s float64
+	for _, x := range v {
+		m += x
+	}
+	m /= float64(len(v))
+	for _, x := range v {
+		s += (x - m) * (x - m)
+	}
+	return [2]float64{m, math.Sqrt(s / float64(max(1, len(v)-1)))}
+}
