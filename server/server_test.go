@@ -99,6 +99,8 @@ type envOptions struct {
 	opts []grpc.ServerOption
 	// grpc adjusts the server's configuration.
 	grpc func(*server.GRPCConfig)
+	// beside are served beside the default model, each under its name.
+	beside []*linear.Model
 }
 
 // newEnv serves m over bufconn with the test limits; the teardown is
@@ -110,7 +112,7 @@ func newEnv(t *testing.T, m *linear.Model, o envOptions) *testEnv {
 		MaxDocumentBytes:     int(testLimits.MaxDocumentBytes),
 		MaxDocumentSentences: int(testLimits.MaxDocumentSentences),
 		MaxContributions:     maxContributions,
-	}, m)
+	}, append([]*linear.Model{m}, o.beside...)...)
 	logOut := o.log
 	if logOut == nil {
 		logOut = io.Discard
