@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -13,11 +14,11 @@ import (
 	"github.com/stanceproject/stance/server"
 )
 
-// serve serves the model in dir over gRPC on a loopback port until the test
-// ends, and returns the address.
-func serve(t *testing.T, dir string) string {
+// serve serves the model in dir, and the models beside it, over gRPC on a
+// loopback port until the test ends, and returns the address.
+func serve(t *testing.T, dir string, beside ...engine.Source) string {
 	t.Helper()
-	reg, err := engine.Open(t.Context(), []engine.Source{{Dir: dir}}, engine.Config{}, slog.New(slog.DiscardHandler))
+	reg, err := engine.Open(t.Context(), append([]engine.Source{{Dir: dir}}, beside...), engine.Config{}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("engine.Open: %v", err)
 	}
@@ -133,5 +134,40 @@ func TestEvalNoServer(t *testing.T) {
 	}
 	if elapsed := time.Since(start); elapsed > 10*time.Second {
 		t.Errorf("eval took %v to fail on 300 examples, want it to stop at the first failed call", elapsed)
+	}
+}
+
+// TestModelName chooses the served model by name: info, classify and doc
+// answer with the named model, and an unknown name fails naming the served
+// ones.
+func TestModelName(t *testing.T) {
+	t.Parallel()
+	f := trainedModel(t)
+	addr := serve(t, f.model, engine.Source{Name: "news"}) // the embedded default beside the trained model
+	var info struct{ Name, Version string }
+	for _, tt := range []struct{ name, want string }{{"", "stance"}, {"news", "news-diplomacy-en"}} {
+		stdout, _ := mustCLI(t, "info", "--addr", addr, "--json", "--model-name", tt.name)
+		if err := json.Unmarshal([]byte(stdout), &info); err != nil {
+			t.Fatal(err)
+		}
+		if info.Name != tt.want {
+			t.Errorf("info --model-name %q: model %q, want %q", tt.name, info.Name, tt.want)
+		}
+	}
+	stdout, _ := mustCLI(t, "classify", "--addr", addr, "--json", "--model-name", "news", "China called for a multipolar world.")
+	if !strings.Contains(stdout, `"modelVersion":"`+info.Version+`"`) {
+		t.Errorf("classify --model-name news printed %s, want the news model's version %s", stdout, info.Version)
+	}
+	stdout, _, err := cli(t, "China called for a multipolar world.", "doc", "--addr", addr, "--json", "--model-name", "news")
+	if err != nil || !strings.Contains(stdout, `"modelVersion": "`+info.Version+`"`) {
+		t.Errorf("doc --model-name news: %v\n%s\nwant the news model's version %s", err, stdout, info.Version)
+	}
+	_, _, err = cli(t, "", "info", "--addr", addr, "--model-name", "nope")
+	if err == nil || !strings.Contains(err.Error(), `model "nope" is not served; the served models are stance, news`) {
+		t.Errorf("info --model-name nope = %v, want the served models named", err)
+	}
+	_, _, err = cli(t, "", "info", "--local", "--model-name", "news")
+	if err == nil || !strings.Contains(err.Error(), "--model-name chooses among a server's models") {
+		t.Errorf("info --local --model-name = %v, want a clear refusal", err)
 	}
 }

@@ -341,6 +341,11 @@ func TestRunArgs(t *testing.T) {
 		{"missing model", []string{"--model", filepath.Join(dir, "nope")}, func(err error) bool { return errors.Is(err, fs.ErrNotExist) },
 			[]string{"load model", "manifest.json"}},
 		{"bad address", []string{"--model", dir, "--addr", "127.0.0.1:99999"}, nil, []string{"invalid port"}},
+		{"two bare model dirs", []string{"--model", dir, "--model", dir}, nil, []string{"only one bare DIR (the default model); name the others NAME=DIR"}},
+		{"named model without dir", []string{"--model", "news="}, nil, []string{`"news=": the model directory is empty`}},
+		{"named model missing", []string{"--model", "b=" + filepath.Join(dir, "nope")}, func(err error) bool { return errors.Is(err, fs.ErrNotExist) },
+			[]string{"model b=" + filepath.Join(dir, "nope")}},
+		{"name served twice", []string{"--model", dir, "--model", "a=" + dir, "--model", "a=" + dir}, nil, []string{`the name "a" is served twice`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -474,5 +479,37 @@ func TestGrpcurl(t *testing.T) {
 	}
 	if len(resp.Result.Scores) != len(m.Labels()) || resp.Result.ModelVersion != m.ManifestRef().Version {
 		t.Errorf("grpcurl Classify = %+v, want %d scores from version %s", resp.Result, len(m.Labels()), m.ManifestRef().Version)
+	}
+}
+
+// TestModelFlag checks how --model values become the served models: the
+// bare DIR is the default, named ones follow in order, and the
+// environment's value gives way to flags.
+func TestModelFlag(t *testing.T) {
+	var f modelFlag
+	f.fromEnv = true
+	if err := f.add("/env/model"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.sources(); len(got) != 1 || got[0].Dir != "/env/model" {
+		t.Errorf("from the environment: %+v", got)
+	}
+	for _, v := range []string{"semeval=/m/semeval", "/m/news", "v2.1=/m/x=y", "/m/a=b"} {
+		if err := f.Set(v); err != nil && v != "/m/a=b" {
+			t.Fatalf("Set(%q): %v", v, err)
+		}
+	}
+	got := f.sources()
+	want := []string{"=/m/news", "semeval=/m/semeval", "v2.1=/m/x=y"}
+	var have []string
+	for _, s := range got {
+		have = append(have, s.Name+"="+s.Dir)
+	}
+	if !slices.Equal(have, want) {
+		t.Errorf("sources %q, want %q (a flag replaces the environment; a second bare DIR is refused)", have, want)
+	}
+	var none modelFlag
+	if got := none.sources(); len(got) != 1 || got[0].Dir != "" || got[0].Name != "" {
+		t.Errorf("no --model: %+v, want the embedded default alone", got)
 	}
 }
