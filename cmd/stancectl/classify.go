@@ -3,22 +3,15 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
-	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
-	"google.golang.org/protobuf/encoding/protojson"
-
 	"github.com/stanceproject/stance"
-	stancev1 "github.com/stanceproject/stance/gen/stance/v1"
-	"github.com/stanceproject/stance/internal/apiconv"
+	"github.com/stanceproject/stance/internal/render"
 )
 
 // chunkLines is how many input lines go to the backend at once.
@@ -59,10 +52,10 @@ func (e env) classify(ctx context.Context, args []string) error {
 	}
 	out := bufio.NewWriterSize(e.stdout, 1<<16)
 	defer out.Flush()
-	var tab *table
+	var tab *render.Table
 	if !*asJSON {
-		tab = newTable("TEXT\tLABELS\tTOP\tSCORE\tLANG")
-		defer tab.writeTo(out) // keep the rows already classified if a later chunk fails
+		tab = render.NewTable("TEXT")
+		defer tab.WriteTo(out) // keep the rows already classified if a later chunk fails
 	}
 	failed := 0
 	emit := func(line int, text string, r stance.Result) error {
@@ -71,9 +64,9 @@ func (e env) classify(ctx context.Context, args []string) error {
 			fmt.Fprintf(e.stderr, "%s:%d: %v\n", name, line, r.Err)
 		}
 		if *asJSON {
-			return writeJSONResult(out, line, text, r)
+			return render.ResultJSON(out, line, text, r)
 		}
-		tab.addResult(text, r)
+		tab.Add(text, r)
 		return nil
 	}
 	sc := bufio.NewScanner(src)
@@ -128,128 +121,6 @@ func (e env) classify(ctx context.Context, args []string) error {
 	return nil
 }
 
-// classifyJSON is a line of classify --json: the input line, its text, and
-// the API's ClassifyResult as protojson (what grpcurl and the generated
-// clients read), or the error that stopped the text.
-type classifyJSON struct {
-	Line   int             `json:"line"`
-	Text   string          `json:"text"`
-	Result json.RawMessage `json:"result,omitempty"`
-	Error  string          `json:"error,omitempty"`
-}
-
-func writeJSONResult(w io.Writer, line int, text string, r stance.Result) error {
-	out := classifyJSON{Line: line, Text: text}
-	if r.Err != nil {
-		out.Error = r.Err.Error()
-	} else {
-		res, err := protojson.Marshal(apiconv.Result(r))
-		if err != nil {
-			return err
-		}
-		out.Result = res
-	}
-	enc := json.NewEncoder(w) // compacts the protojson onto the line
-	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
-}
-
-// jsonInfo is a stance.ModelInfo in info's machine output.
-type jsonInfo struct {
-	Name           string                        `json:"name"`
-	Version        string                        `json:"version"`
-	Labels         []jsonLabel                   `json:"labels"`
-	ExclusiveLabel string                        `json:"exclusive_label,omitempty"`
-	MultiLabel     bool                          `json:"multi_label"`
-	Targets        []string                      `json:"targets,omitempty"`
-	Languages      []string                      `json:"languages"`
-	Metrics        map[string]map[string]float64 `json:"metrics,omitempty"`
-	Created        string                        `json:"created,omitempty"`
-}
-
-type jsonLabel struct {
-	Name        string  `json:"name"`
-	Description string  `json:"description"`
-	Threshold   float64 `json:"threshold"`
-}
-
-func toJSONInfo(info stance.ModelInfo) jsonInfo {
-	j := jsonInfo{Name: info.Name, Version: info.Version, Labels: make([]jsonLabel, len(info.Labels)),
-		ExclusiveLabel: info.ExclusiveLabel, MultiLabel: info.MultiLabel, Targets: info.Targets,
-		Languages: info.Languages, Metrics: info.Metrics, Created: info.Created}
-	for i, l := range info.Labels {
-		j.Labels[i] = jsonLabel{Name: l.Name, Description: l.Description, Threshold: l.Threshold}
-	}
-	return j
-}
-
-// table aligns rows in columns and prints each row's explanations on their
-// own indented lines under it, outside the columns, so that a long
-// explanation does not widen them.
-type table struct {
-	rows  []string
-	notes [][]string
-}
-
-func newTable(header string) *table {
-	return &table{rows: []string{header + "\n"}, notes: [][]string{nil}}
-}
-
-func (t *table) addResult(text string, r stance.Result) {
-	short := strings.ReplaceAll(text, "\t", " ")
-	if rs := []rune(short); len(rs) > 60 {
-		short = string(rs[:59]) + "…"
-	}
-	var row string
-	switch {
-	case r.Err != nil:
-		row = fmt.Sprintf("%s\terror: %v\t\t\t\n", short, r.Err)
-	case r.Unsupported:
-		row = fmt.Sprintf("%s\t(unsupported language)\t\t\t%s\n", short, r.Language)
-	default:
-		labels := strings.Join(r.Labels, ",")
-		if r.Abstained {
-			labels += " (below threshold)"
-		}
-		top := 0.0
-		for _, s := range r.Scores {
-			if s.Label == r.Top {
-				top = s.Score
-			}
-		}
-		row = fmt.Sprintf("%s\t%s\t%s\t%.3f\t%s\n", short, labels, r.Top, top, r.Language)
-	}
-	var notes []string
-	for _, ex := range r.Explanations {
-		parts := make([]string, len(ex.Contributions))
-		for i, c := range ex.Contributions {
-			parts[i] = fmt.Sprintf("%s %+.2f", c.Feature, c.Weight)
-		}
-		notes = append(notes, fmt.Sprintf("%s: %s", ex.Label, strings.Join(parts, "; ")))
-	}
-	t.rows = append(t.rows, row)
-	t.notes = append(t.notes, notes)
-}
-
-func (t *table) writeTo(w io.Writer) error {
-	var b strings.Builder
-	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
-	for _, r := range t.rows {
-		io.WriteString(tw, r)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	lines := strings.SplitAfter(b.String(), "\n")
-	for i, notes := range t.notes {
-		io.WriteString(w, strings.TrimRight(lines[i], " \n")+"\n")
-		for _, n := range notes {
-			fmt.Fprintf(w, "    %s\n", n)
-		}
-	}
-	return nil
-}
-
 func (e env) doc(ctx context.Context, args []string) error {
 	fs := e.newFlags("doc", "doc [flags] [FILE]\n\nClassifies a document (--file, a FILE argument, or stdin) sentence by sentence.")
 	file := fs.String("file", "", "read the document from `FILE`")
@@ -290,28 +161,9 @@ func (e env) doc(ctx context.Context, args []string) error {
 		return err
 	}
 	if *asJSON {
-		out, err := protojson.MarshalOptions{Multiline: true}.Marshal(apiconv.Document(doc, string(text), stancev1.EncodingType_ENCODING_TYPE_UTF8))
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(e.stdout, "%s\n", out)
-		return err
+		return render.DocumentJSON(e.stdout, doc, string(text))
 	}
-	tab := newTable("SENTENCE\tLABELS\tTOP\tSCORE\tLANG")
-	for _, s := range doc.Sentences {
-		tab.addResult(s.Text, s.Result)
-	}
-	if err := tab.writeTo(e.stdout); err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "LABEL\tSENTENCES\tSHARE\t\t")
-	for _, l := range doc.Labels {
-		fmt.Fprintf(tw, "%s\t%d\t%.1f%%\t\t\n", l.Label, l.Sentences, 100*l.Share)
-	}
-	fmt.Fprintf(tw, "(abstained)\t%d\t\t\t\n(unsupported language)\t%d\t\t\t\n", doc.Abstained, doc.Unsupported)
-	return tw.Flush()
+	return render.Document(e.stdout, doc)
 }
 
 func (e env) info(ctx context.Context, args []string) error {
@@ -333,29 +185,7 @@ func (e env) info(ctx context.Context, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(toJSONInfo(info))
+		return render.InfoJSON(e.stdout, info)
 	}
-	fmt.Fprintf(e.stdout, "model     %s %s (created %s)\nlanguages %s\n", info.Name, info.Version, info.Created, strings.Join(info.Languages, ", "))
-	if len(info.Targets) > 0 {
-		fmt.Fprintf(e.stdout, "targets   %s\n", strings.Join(info.Targets, ", "))
-	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "\nLABEL\tTHRESHOLD\tDESCRIPTION")
-	for _, l := range info.Labels {
-		fmt.Fprintf(tw, "%s\t%.3f\t%s\n", l.Name, l.Threshold, l.Description)
-	}
-	tw.Flush()
-	for _, set := range slices.Sorted(maps.Keys(info.Metrics)) {
-		vals := info.Metrics[set]
-		fmt.Fprintf(e.stdout, "\n%s metrics:", set)
-		for _, k := range []string{"macro_f1", "micro_f1", "exact_match", "accuracy"} {
-			if v, ok := vals[k]; ok {
-				fmt.Fprintf(e.stdout, " %s %.4f", k, v)
-			}
-		}
-		fmt.Fprintln(e.stdout)
-	}
-	return nil
+	return render.Info(e.stdout, info)
 }

@@ -4,14 +4,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"slices"
 	"strings"
-
-	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 
 	"github.com/stanceproject/stance"
 	"github.com/stanceproject/stance/client"
@@ -132,34 +128,4 @@ func (c connFlagValues) open() (stance.DocumentClassifier, func(), error) {
 		return nil, nil, err
 	}
 	return cl, func() { cl.Close() }, nil
-}
-
-// progress is a progress bar on stderr when it is a terminal, else nothing.
-type progress struct {
-	bar *progressbar.ProgressBar
-}
-
-func newProgress(w io.Writer, quiet bool, what string) *progress {
-	f, ok := w.(*os.File)
-	if quiet || !ok || !term.IsTerminal(int(f.Fd())) {
-		return &progress{}
-	}
-	return &progress{bar: progressbar.NewOptions(-1, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(what),
-		progressbar.OptionClearOnFinish(), progressbar.OptionShowCount())}
-}
-
-func (p *progress) set(done, total int) {
-	if p.bar == nil {
-		return
-	}
-	if p.bar.GetMax() != total {
-		p.bar.ChangeMax(total)
-	}
-	p.bar.Set(done)
-}
-
-func (p *progress) done() {
-	if p.bar != nil {
-		p.bar.Finish()
-	}
 }

@@ -6,9 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 	"github.com/stanceproject/stance/dataset"
 	"github.com/stanceproject/stance/engine"
 	"github.com/stanceproject/stance/eval"
+	"github.com/stanceproject/stance/internal/render"
 	"github.com/stanceproject/stance/linear"
 	"github.com/stanceproject/stance/models"
 )
@@ -73,13 +72,13 @@ func (e env) eval(ctx context.Context, args []string) error {
 		return err
 	}
 	defer closeFn()
-	bar := newProgress(e.stderr, *quiet, "evaluating")
-	ro := eval.RunOptions{Explain: *explainShare, Progress: bar.set}
+	bar := render.NewProgress(e.stderr, *quiet, "evaluating")
+	ro := eval.RunOptions{Explain: *explainShare, Progress: bar.Set}
 	if remote { // one call per example, so that the latency figures are those of single calls
 		ro.Concurrency = max(1, *concurrency)
 	}
 	results, latency, err := eval.Run(ctx, b, exs, ro)
-	bar.done()
+	bar.Done()
 	if err != nil {
 		return err
 	}
@@ -100,7 +99,7 @@ func (e env) eval(ctx context.Context, args []string) error {
 	}
 	rep.Latency = latency
 	if *explainShare {
-		share := functionWordShare(results)
+		share := eval.FunctionWordShare(results, onlyFunctionWords)
 		rep.FunctionWordShare = &share
 	}
 	if *reportDir != "" {
@@ -110,7 +109,7 @@ func (e env) eval(ctx context.Context, args []string) error {
 		}
 		rep.Run = &eval.Provenance{
 			Model: info.Name, ModelVersion: info.Version, Data: *data, DataSHA256: sum,
-			Command: commandLine(append([]string{"stancectl", "eval"}, args...)), Date: time.Now().UTC().Format(time.RFC3339),
+			Command: eval.CommandLine(append([]string{"stancectl", "eval"}, args...)), Date: time.Now().UTC().Format(time.RFC3339),
 		}
 		if rep.WorstErrors, err = eval.WorstErrors(ctx, b, exs, items, worstShown); err != nil {
 			return err
@@ -120,7 +119,7 @@ func (e env) eval(ctx context.Context, args []string) error {
 		return err
 	}
 	if *errorsFile != "" {
-		if err := writeErrors(*errorsFile, exs, results); err != nil {
+		if err := eval.WriteErrors(*errorsFile, exs, results); err != nil {
 			return err
 		}
 	}
@@ -167,69 +166,6 @@ func (e env) writeOutputs(rep *eval.Report, asJSON bool, reportDir string) error
 // worstShown is how many misclassified items the report explains.
 const worstShown = 10
 
-// commandLine joins args as a shell would read them back.
-func commandLine(args []string) string {
-	quoted := make([]string, len(args))
-	for i, a := range args {
-		quoted[i] = a
-		if a == "" || strings.ContainsAny(a, " \t\n'\"\\$`*?[]{}()<>|&;#~") {
-			quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-		}
-	}
-	return strings.Join(quoted, " ")
-}
-
-func writeErrors(path string, exs []dataset.Example, results []stance.Result) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	enc := json.NewEncoder(f)
-	enc.SetEscapeHTML(false)
-	for i, x := range exs {
-		r := results[i]
-		if sameSet(x.Labels, r.Labels) {
-			continue
-		}
-		rec := struct {
-			Line   int                `json:"line"`
-			ID     string             `json:"id,omitempty"`
-			Text   string             `json:"text"`
-			Target string             `json:"target,omitempty"`
-			Gold   []string           `json:"gold"`
-			Pred   []string           `json:"pred"`
-			Scores map[string]float64 `json:"scores"`
-		}{Line: x.Line, ID: x.ID, Text: x.Text, Target: x.Target, Gold: x.Labels, Pred: r.Labels, Scores: map[string]float64{}}
-		if rec.Pred == nil {
-			rec.Pred = []string{}
-		}
-		for _, s := range r.Scores {
-			rec.Scores[s.Label] = math.Round(s.Score*1e4) / 1e4
-		}
-		if err := enc.Encode(rec); err != nil {
-			f.Close()
-			return err
-		}
-	}
-	return f.Close()
-}
-
-func sameSet(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for _, x := range a {
-		found := false
-		for _, y := range b {
-			found = found || x == y
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
-}
-
 // evaluateModel scores a freshly trained model on examples in process.
 func evaluateModel(ctx context.Context, m *linear.Model, exs []dataset.Example, opt eval.Options) (*eval.Report, error) {
 	eng, err := engine.New(m, engine.Config{})
@@ -237,22 +173,6 @@ func evaluateModel(ctx context.Context, m *linear.Model, exs []dataset.Example, 
 		return nil, err
 	}
 	return eval.Evaluate(ctx, eng, exs, opt)
-}
-
-// summary is the figures stored in a manifest.
-func summary(r *eval.Report) map[string]float64 {
-	s := map[string]float64{
-		"n": float64(r.N), "macro_f1": r.MacroF1, "micro_f1": r.MicroF1, "exact_match": r.ExactMatch,
-		"accuracy": r.Accuracy, "hamming_loss": r.HammingLoss, "ece": r.ECE,
-		"macro_f1_ci_low": r.MacroF1CI[0], "macro_f1_ci_high": r.MacroF1CI[1],
-	}
-	if r.FAvg != nil {
-		s["f_avg"] = *r.FAvg
-	}
-	for k, v := range s {
-		s[k] = math.Round(v*1e4) / 1e4
-	}
-	return s
 }
 
 // crossValidate reports the mean and spread of held-out figures of the
@@ -301,36 +221,16 @@ func (e env) crossValidate(ctx context.Context, exs []dataset.Example, k int, se
 	if cv.Grouped {
 		how = "folds of whole batches"
 	}
-	fmt.Fprintf(e.stdout, "%d-fold cross-validation (%s), features %+v\nmacro-F1 %s\n", k, how, feat, fmtMeanSD(cv.MacroF1))
+	fmt.Fprintf(e.stdout, "%d-fold cross-validation (%s), features %+v\nmacro-F1 %s\n", k, how, feat, eval.FormatMeanSD(cv.MacroF1))
 	if len(cv.FAvg) > 0 {
-		fmt.Fprintf(e.stdout, "F_avg    %s\n", fmtMeanSD(cv.FAvg))
+		fmt.Fprintf(e.stdout, "F_avg    %s\n", eval.FormatMeanSD(cv.FAvg))
 	}
 	return nil
 }
 
-// functionWordShare is the share of the absolute weight listed in the
-// explanations of results that falls on features made only of function
+// onlyFunctionWords reports whether a feature is made only of function
 // words and punctuation ("the", "of the", ","; "piece:the" of models that
 // name pieces so).
-func functionWordShare(results []stance.Result) float64 {
-	var fw, all float64
-	for _, r := range results {
-		for _, ex := range r.Explanations {
-			for _, c := range ex.Contributions {
-				w := math.Abs(c.Weight)
-				all += w
-				if onlyFunctionWords(c.Feature) {
-					fw += w
-				}
-			}
-		}
-	}
-	if all == 0 {
-		return 0
-	}
-	return fw / all
-}
-
 func onlyFunctionWords(feature string) bool {
 	if strings.HasPrefix(feature, "concept:") {
 		return false
@@ -341,13 +241,4 @@ func onlyFunctionWords(feature string) bool {
 		}
 	}
 	return true
-}
-
-func fmtMeanSD(v []float64) string {
-	ms := eval.MeanSD(v)
-	parts := make([]string, len(v))
-	for i, x := range v {
-		parts[i] = strconv.FormatFloat(x, 'f', 4, 64)
-	}
-	return fmt.Sprintf("%.4f ± %.4f (folds: %s)", ms[0], ms[1], strings.Join(parts, ", "))
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/stanceproject/stance/dataset"
 	"github.com/stanceproject/stance/eval"
+	"github.com/stanceproject/stance/internal/render"
 	"github.com/stanceproject/stance/linear"
 	"github.com/stanceproject/stance/models"
 	"github.com/stanceproject/stance/tokenize"
@@ -111,11 +112,11 @@ func (e env) train(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	bar := newProgress(e.stderr, *quiet, "training")
-	cfg.Progress = bar.set
+	bar := render.NewProgress(e.stderr, *quiet, "training")
+	cfg.Progress = bar.Set
 	start := time.Now()
 	m, err := linear.Train(train, dev, cfg)
-	bar.done()
+	bar.Done()
 	if err != nil {
 		return err
 	}
@@ -124,7 +125,7 @@ func (e env) train(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		m.SetMetrics("dev", summary(rep))
+		m.SetMetrics("dev", rep.Summary())
 		fmt.Fprintf(e.stdout, "dev (%d examples):\n", len(dev))
 		if err := rep.WriteTable(e.stdout); err != nil {
 			return err
