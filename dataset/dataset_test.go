@@ -444,3 +444,13 @@ func TestReadJSONLKeepsRowsWithTheirOwnFields(t *testing.T) {
 		t.Errorf("rows: %+v", got)
 	}
 }
+
+func TestUnusedFields(t *testing.T) {
+	exs := []Example{{Unused: []string{"url", "notes"}}, {Unused: []string{"notes"}}, {}}
+	if got, want := UnusedFields(exs), `"notes" in 2, "url" in 1`; got != want {
+		t.Errorf("UnusedFields = %s, want %s", got, want)
+	}
+	if got := UnusedFields(exs[2:]); got != "" {
+		t.Errorf("UnusedFields of rows using every field = %q, want empty", got)
+	}
+}

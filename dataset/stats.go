@@ -1,5 +1,12 @@
 package dataset
 
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
 // Stats summarise a data set for its datasheet.
 type Stats struct {
 	N          int            // examples
@@ -24,4 +31,20 @@ func Summarize(examples []Example) Stats {
 		}
 	}
 	return s
+}
+
+// UnusedFields says which fields or columns of exs the reader left aside
+// and in how many rows, as `"notes" in 3, "url" in 1`; "" when none.
+func UnusedFields(exs []Example) string {
+	unused := map[string]int{}
+	for _, x := range exs {
+		for _, f := range x.Unused {
+			unused[f]++
+		}
+	}
+	var parts []string
+	for _, f := range slices.Sorted(maps.Keys(unused)) {
+		parts = append(parts, fmt.Sprintf("%q in %d", f, unused[f]))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -92,6 +93,34 @@ func Open(ctx context.Context, sources []Source, cfg Config, log *slog.Logger) (
 	}
 	r.limits = shared.Limits()
 	return r, nil
+}
+
+// namePattern is what may precede "=" in NAME=DIR; anything else is a
+// bare DIR.
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// ParseSources reads model sources written [NAME=]DIR: at most one bare
+// DIR, the default model served under its manifest's name, and any number
+// of NAME=DIR served beside it, in order. Without a bare DIR the embedded
+// default model is the default.
+func ParseSources(values []string) ([]Source, error) {
+	out := []Source{{}}
+	bare := false
+	for _, v := range values {
+		name, dir, ok := strings.Cut(v, "=")
+		if !ok || !namePattern.MatchString(name) {
+			if bare {
+				return nil, fmt.Errorf("%q: only one bare DIR (the default model); name the others NAME=DIR", v)
+			}
+			out[0], bare = Source{Dir: v}, true
+			continue
+		}
+		if dir == "" {
+			return nil, fmt.Errorf("%q: the model directory is empty", v)
+		}
+		out = append(out, Source{Name: name, Dir: dir})
+	}
+	return out, nil
 }
 
 func describe(src Source) string {

@@ -165,3 +165,29 @@ func TestWatch(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSources(t *testing.T) {
+	got, err := engine.ParseSources([]string{"semeval=/m/semeval", "/m/news", "v2.1=/m/x=y", "/srv/a=b/c"})
+	if err == nil || !strings.Contains(err.Error(), `"/srv/a=b/c": only one bare DIR`) {
+		t.Errorf("a second bare DIR (with an = in its path): %v, want it refused", err)
+	}
+	got, err = engine.ParseSources([]string{"semeval=/m/semeval", "/m/news", "v2.1=/m/x=y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []engine.Source{{Dir: "/m/news"}, {Name: "semeval", Dir: "/m/semeval"}, {Name: "v2.1", Dir: "/m/x=y"}}
+	if len(got) != len(want) {
+		t.Fatalf("sources %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i].Name != want[i].Name || got[i].Dir != want[i].Dir {
+			t.Errorf("source %d = %+v, want %+v (the bare DIR first, as the default)", i, got[i], want[i])
+		}
+	}
+	if got, _ := engine.ParseSources(nil); len(got) != 1 || got[0].Dir != "" {
+		t.Errorf("no values: %+v, want the embedded default alone", got)
+	}
+	if _, err := engine.ParseSources([]string{"news="}); err == nil || !strings.Contains(err.Error(), "directory is empty") {
+		t.Errorf("NAME= without a directory: %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/stanceproject/stance/tokenize"
@@ -330,4 +331,32 @@ func scale(n, minNorm int) float32 {
 		return 0
 	}
 	return float32(1 / math.Sqrt(float64(max(n, minNorm))))
+}
+
+// ParseFeatures reads a feature set written as "default" and modifiers
+// joined by "+": chars (character 3–5-grams), allwords (function words
+// and punctuation as features), nostems, nonegation, concepts.
+func ParseFeatures(spec string) (Features, error) {
+	parts := strings.Split(spec, "+")
+	if parts[0] != "default" {
+		return Features{}, fmt.Errorf("%q does not start with default", spec)
+	}
+	f := DefaultFeatures
+	for _, p := range parts[1:] {
+		switch p {
+		case "chars":
+			f.CharMin, f.CharMax = 3, 5
+		case "allwords":
+			f.ContentWords = false
+		case "nostems":
+			f.Stems = false
+		case "nonegation":
+			f.Negation = false
+		case "concepts":
+			f.Concepts = true
+		default:
+			return Features{}, fmt.Errorf("%q: unknown modifier %q (chars, allwords, nostems, nonegation, concepts)", spec, p)
+		}
+	}
+	return f, nil
 }

@@ -207,3 +207,20 @@ func TestParseLexiconErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestParseFeatures(t *testing.T) {
+	f, err := linear.ParseFeatures("default+chars+concepts+nostems")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := linear.DefaultFeatures
+	want.CharMin, want.CharMax, want.Concepts, want.Stems = 3, 5, true, false
+	if f != want {
+		t.Errorf("ParseFeatures = %+v, want %+v", f, want)
+	}
+	for spec, msg := range map[string]string{"chars": "does not start with default", "default+bigrams": `unknown modifier "bigrams"`} {
+		if _, err := linear.ParseFeatures(spec); err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("linear.ParseFeatures(%q) = %v, want %q", spec, err, msg)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -283,4 +284,39 @@ func (s *Server) ListModels(ctx context.Context, _ *stancev1.ListModelsRequest) 
 		out.Models[i] = &stancev1.ServedModel{Name: m.Name, IsDefault: m.Default, Info: apiconv.Info(m.Info)}
 	}
 	return out, nil
+}
+
+// Drain stops g, which serves s: readiness turns NOT_SERVING at once,
+// calls are still served for delay so that balancers polling readiness
+// see the flip (cut short when hurry closes; nil never closes), then
+// health watches end and calls in flight get the grace period, after
+// which they are cut.
+func (s *Server) Drain(g *grpc.Server, delay, grace time.Duration, hurry <-chan struct{}) {
+	log := s.log
+	start := time.Now()
+	s.Shutdown()
+	_, before := s.Calls()
+	log.Info("draining", "delay", delay, "grace", grace)
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-hurry:
+			t.Stop()
+			log.Info("drain delay skipped")
+		}
+	}
+	s.EndWatches()
+	done := make(chan struct{})
+	go func() { g.GracefulStop(); close(done) }()
+	var cut int64
+	select {
+	case <-done:
+	case <-time.After(grace):
+		cut, _ = s.Calls()
+		log.Warn("grace period over; closing remaining calls", "calls", cut)
+		g.Stop()
+	}
+	_, after := s.Calls()
+	log.Info("drained", "calls_finished", after-before-cut, "calls_cut", cut, "took", time.Since(start).Round(time.Millisecond))
 }

@@ -4,9 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"maps"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/stanceproject/stance"
@@ -52,18 +50,8 @@ func (e env) readData(path string, opt dataset.Options) ([]dataset.Example, erro
 	if skipped > 0 {
 		fmt.Fprintf(e.stderr, "%s: skipped %d malformed rows\n", path, skipped)
 	}
-	unused := map[string]int{}
-	for _, x := range exs {
-		for _, f := range x.Unused {
-			unused[f]++
-		}
-	}
-	if len(unused) > 0 {
-		var parts []string
-		for _, f := range slices.Sorted(maps.Keys(unused)) {
-			parts = append(parts, fmt.Sprintf("%q in %d", f, unused[f]))
-		}
-		fmt.Fprintf(e.stderr, "%s: ignored fields not used: %s of %d rows\n", path, strings.Join(parts, ", "), len(exs))
+	if u := dataset.UnusedFields(exs); u != "" {
+		fmt.Fprintf(e.stderr, "%s: ignored fields not used: %s of %d rows\n", path, u, len(exs))
 	}
 	return exs, nil
 }

@@ -70,7 +70,7 @@ func (e env) train(ctx context.Context, args []string) error {
 	}
 	if *grid != "" {
 		for _, spec := range strings.Split(*grid, ",") {
-			f, err := parseFeatures(strings.TrimSpace(spec))
+			f, err := linear.ParseFeatures(strings.TrimSpace(spec))
 			if err != nil {
 				return fmt.Errorf("train: --grid: %w", err)
 			}
@@ -139,33 +139,6 @@ func (e env) train(ctx context.Context, args []string) error {
 		man.Name, man.Version, time.Since(start).Round(time.Millisecond), len(man.Labels),
 		man.Hyperparameters.L2, man.Features, man.Hyperparameters.Thresholds, *out)
 	return nil
-}
-
-// parseFeatures reads one --grid item: "default" and modifiers joined by
-// "+".
-func parseFeatures(spec string) (linear.Features, error) {
-	parts := strings.Split(spec, "+")
-	if parts[0] != "default" {
-		return linear.Features{}, fmt.Errorf("%q does not start with default", spec)
-	}
-	f := linear.DefaultFeatures
-	for _, p := range parts[1:] {
-		switch p {
-		case "chars":
-			f.CharMin, f.CharMax = 3, 5
-		case "allwords":
-			f.ContentWords = false
-		case "nostems":
-			f.Stems = false
-		case "nonegation":
-			f.Negation = false
-		case "concepts":
-			f.Concepts = true
-		default:
-			return linear.Features{}, fmt.Errorf("%q: unknown modifier %q (chars, allwords, nostems, nonegation, concepts)", spec, p)
-		}
-	}
-	return f, nil
 }
 
 // readExamples reads a data file for training and records it in refs.

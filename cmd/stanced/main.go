@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -87,10 +86,7 @@ func flags(fs *flag.FlagSet, c *config) error {
 	e := envflag.Set{FS: fs}
 	e.String(&c.addr, "addr", "STANCE_ADDR", "localhost:50051", "listen on `HOST:PORT`")
 	if v := envflag.Get("STANCE_MODEL", ""); v != "" {
-		c.models.fromEnv = true
-		if err := c.models.add(v); err != nil {
-			return fmt.Errorf("STANCE_MODEL: %w", err)
-		}
+		c.models = modelFlag{values: []string{v}, fromEnv: true}
 	}
 	fs.Var(&c.models, "model", "serve the model in `[NAME=]DIR`; repeat with NAME=DIR to serve several side by side, chosen by name in requests. "+
 		"A bare DIR is the default model, served under its manifest's name (default: the embedded default model) (env STANCE_MODEL)")
@@ -120,51 +116,21 @@ func flags(fs *flag.FlagSet, c *config) error {
 	return e.Err()
 }
 
-// modelFlag gathers the --model values: at most one bare DIR, the default
-// model, and any number of NAME=DIR served beside it.
+// modelFlag gathers the --model values; a flag replaces the value of
+// STANCE_MODEL.
 type modelFlag struct {
-	def     *engine.Source
-	named   []engine.Source
-	fromEnv bool // the values came from STANCE_MODEL; a flag replaces them
+	values  []string
+	fromEnv bool
 }
 
-func (f *modelFlag) String() string { return "" }
+func (f *modelFlag) String() string { return strings.Join(f.values, " ") }
 
 func (f *modelFlag) Set(v string) error {
 	if f.fromEnv {
 		*f = modelFlag{}
 	}
-	return f.add(v)
-}
-
-// namePattern is what may precede "=" in NAME=DIR; anything else is a
-// bare DIR.
-var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-
-func (f *modelFlag) add(v string) error {
-	name, dir, ok := strings.Cut(v, "=")
-	if !ok || !namePattern.MatchString(name) {
-		if f.def != nil {
-			return fmt.Errorf("%q: only one bare DIR (the default model); name the others NAME=DIR", v)
-		}
-		f.def = &engine.Source{Dir: v}
-		return nil
-	}
-	if dir == "" {
-		return fmt.Errorf("%q: the model directory is empty", v)
-	}
-	f.named = append(f.named, engine.Source{Name: name, Dir: dir})
+	f.values = append(f.values, v)
 	return nil
-}
-
-// sources lists the models to serve, the default (the embedded model when
-// no bare DIR was given) first.
-func (f *modelFlag) sources() []engine.Source {
-	def := engine.Source{}
-	if f.def != nil {
-		def = *f.def
-	}
-	return append([]engine.Source{def}, f.named...)
 }
 
 // defaultMaxConnections is the default of --max-connections.
@@ -199,7 +165,11 @@ func run(ctx context.Context, hurry <-chan struct{}, args []string, stderr io.Wr
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	reg, err := engine.Open(ctx, c.models.sources(), engine.Config{MaxTextBytes: c.maxTextBytes, MaxDocumentBytes: c.maxDocBytes, MaxDocumentSentences: c.maxDocSent, MaxTargetBytes: c.maxTargetBytes}, log)
+	sources, err := engine.ParseSources(c.models.values)
+	if err != nil {
+		return fmt.Errorf("--model: %w", err)
+	}
+	reg, err := engine.Open(ctx, sources, engine.Config{MaxTextBytes: c.maxTextBytes, MaxDocumentBytes: c.maxDocBytes, MaxDocumentSentences: c.maxDocSent, MaxTargetBytes: c.maxTargetBytes}, log)
 	if err != nil {
 		return err
 	}
@@ -274,40 +244,7 @@ func run(ctx context.Context, hurry <-chan struct{}, args []string, stderr io.Wr
 		return err
 	case <-ctx.Done():
 	}
-	return drain(srv, g, c, log, hurry)
-}
-
-// drain stops the server: readiness turns NOT_SERVING at once, calls are
-// still served for the drain delay so that balancers polling readiness
-// see the flip, then health watches end and calls in flight get the grace
-// period.
-func drain(srv *server.Server, g *grpc.Server, c config, log *slog.Logger, hurry <-chan struct{}) error {
-	start := time.Now()
-	srv.Shutdown()
-	_, before := srv.Calls()
-	log.Info("draining", "delay", c.drainDelay, "grace", c.grace)
-	if c.drainDelay > 0 {
-		t := time.NewTimer(c.drainDelay)
-		select {
-		case <-t.C:
-		case <-hurry:
-			t.Stop()
-			log.Info("drain delay skipped")
-		}
-	}
-	srv.EndWatches()
-	done := make(chan struct{})
-	go func() { g.GracefulStop(); close(done) }()
-	var cut int64
-	select {
-	case <-done:
-	case <-time.After(c.grace):
-		cut, _ = srv.Calls()
-		log.Warn("grace period over; closing remaining calls", "calls", cut)
-		g.Stop()
-	}
-	_, after := srv.Calls()
-	log.Info("drained", "calls_finished", after-before-cut, "calls_cut", cut, "took", time.Since(start).Round(time.Millisecond))
+	srv.Drain(g, c.drainDelay, c.grace, hurry)
 	return nil
 }
 
