@@ -130,38 +130,48 @@ func Items(exs []stance.Example, results []stance.Result) ([]Item, error) {
 	return items, nil
 }
 
-// Evaluate classifies exs with c and reports on them, over the labels of
-// c's model.
-func Evaluate(ctx context.Context, c stance.Classifier, exs []stance.Example, opt Options) (*Report, error) {
-	results, _, err := Run(ctx, c, exs, RunOptions{})
+// Evaluate classifies exs with c as ro says and reports on them over the
+// labels of c's model, with the latency of the calls when ro times them.
+// It returns the results too, for the callers' other outputs.
+func Evaluate(ctx context.Context, c stance.Classifier, exs []stance.Example, opt Options, ro RunOptions) (*Report, []stance.Result, error) {
+	results, latency, err := Run(ctx, c, exs, ro)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	items, err := Items(exs, results)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	info, err := c.Info(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opt.Labels = nil
 	for _, l := range info.Labels {
 		opt.Labels = append(opt.Labels, l.Name)
 	}
-	return Compute(items, opt)
+	rep, err := Compute(items, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	rep.Latency = latency
+	return rep, results, nil
 }
 
-// WorstErrors classifies the n most severe misclassified items (see
-// Worst) again with explanations: the top contributions to each
-// predicted label. items are the evaluation of exs.
-func WorstErrors(ctx context.Context, c stance.Classifier, exs []stance.Example, items []Item, n int) ([]WorstError, error) {
+// WorstErrors classifies the n most severely misclassified examples (see
+// Worst) of exs, whose results are given, again with explanations: the
+// top contributions to each predicted label.
+func WorstErrors(ctx context.Context, c stance.Classifier, exs []stance.Example, results []stance.Result, n int) ([]WorstError, error) {
+	items, err := Items(exs, results)
+	if err != nil {
+		return nil, err
+	}
 	idx, severity := Worst(items, n)
 	reqs := make([]stance.Request, len(idx))
 	for j, i := range idx {
 		reqs[j] = stance.Request{Text: exs[i].Text, Target: exs[i].Target, Explain: true}
 	}
-	results, err := c.Classify(ctx, reqs)
+	explained, err := c.Classify(ctx, reqs)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +180,7 @@ func WorstErrors(ctx context.Context, c stance.Classifier, exs []stance.Example,
 		x := exs[i]
 		w := WorstError{Source: fmt.Sprintf("%s:%d", x.File, x.Line), Text: x.Text, Target: x.Target,
 			Gold: x.Labels, Pred: items[i].Pred, Severity: severity[j]}
-		for _, ex := range results[j].Explanations {
+		for _, ex := range explained[j].Explanations {
 			ee := ErrorExplanation{Label: ex.Label}
 			for _, c := range ex.Contributions[:min(5, len(ex.Contributions))] {
 				ee.Contributions = append(ee.Contributions, Contribution{Feature: c.Feature, Weight: c.Weight})

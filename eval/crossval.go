@@ -49,7 +49,7 @@ func CrossValidate(ctx context.Context, exs []stance.Example, k int, seed uint64
 		if err != nil {
 			return nil, err
 		}
-		rep, err := Evaluate(ctx, c, test, Options{Bootstrap: -1})
+		rep, _, err := Evaluate(ctx, c, test, Options{Bootstrap: -1}, RunOptions{})
 		if err != nil {
 			return nil, err
 		}

@@ -22,6 +22,16 @@ type Baseline struct {
 	Model string `json:"model,omitempty"`
 }
 
+// WriteBaseline writes the figures of r as a baseline file at path; data
+// and model describe what was measured.
+func WriteBaseline(path string, r *Report, data, model string) error {
+	raw, err := json.MarshalIndent(Baseline{MacroF1: r.MacroF1, FAvg: r.FAvg, Data: data, Model: model}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(raw, '\n'), 0o644)
+}
+
 // ReadBaseline reads a baseline file or a report.json. It fails when the
 // file has no macro_f1 or a value outside [0, 1].
 func ReadBaseline(path string) (*Baseline, error) {

@@ -8,6 +8,9 @@ import (
 	"io"
 	"os"
 	"slices"
+	"time"
+
+	"github.com/stanceproject/stance"
 )
 
 // Provenance says what a report measured: which model, on which data, how and
@@ -24,6 +27,17 @@ type Provenance struct {
 	Command string `json:"command"`
 	// Date is when the evaluation ran, RFC 3339.
 	Date string `json:"date"`
+}
+
+// ProvenanceOf says that the command args evaluated the model info
+// describes on the data file at path, now.
+func ProvenanceOf(info stance.ModelInfo, path string, args []string) (*Provenance, error) {
+	sum, err := FileSHA256(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Provenance{Model: info.Name, ModelVersion: info.Version, Data: path, DataSHA256: sum,
+		Command: CommandLine(args), Date: time.Now().UTC().Format(time.RFC3339)}, nil
 }
 
 // FileSHA256 returns the hex SHA-256 of the file at path.

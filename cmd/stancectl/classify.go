@@ -11,11 +11,9 @@ import (
 	"time"
 
 	"github.com/stanceproject/stance"
+	"github.com/stanceproject/stance/internal/lines"
 	"github.com/stanceproject/stance/internal/render"
 )
-
-// chunkLines is how many input lines go to the backend at once.
-const chunkLines = 1024
 
 func (e env) classify(ctx context.Context, args []string) error {
 	fs := e.newFlags("classify", "classify [flags] [TEXT...]\n\nTexts come from the arguments, else from --file, else one per line from stdin.")
@@ -69,48 +67,8 @@ func (e env) classify(ctx context.Context, args []string) error {
 		tab.Add(text, r)
 		return nil
 	}
-	sc := bufio.NewScanner(src)
-	sc.Buffer(make([]byte, 0, 1<<16), 1<<24)
-	var texts []string
-	var lines []int
-	flush := func() error {
-		if len(texts) == 0 {
-			return nil
-		}
-		reqs := make([]stance.Request, len(texts))
-		for i, t := range texts {
-			reqs[i] = stance.Request{Text: t, Target: *target, Explain: *explain}
-		}
-		cctx, cancel := context.WithTimeout(ctx, *timeout)
-		results, err := b.Classify(cctx, reqs)
-		cancel()
-		if err != nil {
-			return fmt.Errorf("%s:%d: %w", name, lines[0], err)
-		}
-		for i, r := range results {
-			if err := emit(lines[i], texts[i], r); err != nil {
-				return err
-			}
-		}
-		texts, lines = texts[:0], lines[:0]
-		return nil
-	}
-	for n := 1; sc.Scan(); n++ {
-		if strings.TrimSpace(sc.Text()) == "" {
-			continue // a blank line is a separator, not a text
-		}
-		texts = append(texts, sc.Text())
-		lines = append(lines, n)
-		if len(texts) == chunkLines {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	if err := flush(); err != nil {
+	req := stance.Request{Target: *target, Explain: *explain}
+	if err := lines.Classify(ctx, b, src, name, req, *timeout, emit); err != nil {
 		return err
 	}
 	if failed > 0 {

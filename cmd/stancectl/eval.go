@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/stanceproject/stance"
 	"github.com/stanceproject/stance/dataset"
@@ -77,7 +76,7 @@ func (e env) eval(ctx context.Context, args []string) error {
 	if remote { // one call per example, so that the latency figures are those of single calls
 		ro.Concurrency = max(1, *concurrency)
 	}
-	results, latency, err := eval.Run(ctx, b, exs, ro)
+	rep, results, err := eval.Evaluate(ctx, b, exs, opt, ro)
 	bar.Done()
 	if err != nil {
 		return err
@@ -86,32 +85,15 @@ func (e env) eval(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	items, err := eval.Items(exs, results)
-	if err != nil {
-		return err
-	}
-	for _, l := range info.Labels {
-		opt.Labels = append(opt.Labels, l.Name)
-	}
-	rep, err := eval.Compute(items, opt)
-	if err != nil {
-		return err
-	}
-	rep.Latency = latency
 	if *explainShare {
 		share := eval.FunctionWordShare(results, onlyFunctionWords)
 		rep.FunctionWordShare = &share
 	}
 	if *reportDir != "" {
-		sum, err := eval.FileSHA256(*data)
-		if err != nil {
+		if rep.Run, err = eval.ProvenanceOf(info, *data, append([]string{"stancectl", "eval"}, args...)); err != nil {
 			return err
 		}
-		rep.Run = &eval.Provenance{
-			Model: info.Name, ModelVersion: info.Version, Data: *data, DataSHA256: sum,
-			Command: eval.CommandLine(append([]string{"stancectl", "eval"}, args...)), Date: time.Now().UTC().Format(time.RFC3339),
-		}
-		if rep.WorstErrors, err = eval.WorstErrors(ctx, b, exs, items, worstShown); err != nil {
+		if rep.WorstErrors, err = eval.WorstErrors(ctx, b, exs, results, worstShown); err != nil {
 			return err
 		}
 	}
@@ -124,9 +106,7 @@ func (e env) eval(ctx context.Context, args []string) error {
 		}
 	}
 	if *writeBaseline != "" {
-		bl := eval.Baseline{MacroF1: rep.MacroF1, FAvg: rep.FAvg, Data: *data, Model: info.Name + " " + info.Version}
-		raw, _ := json.MarshalIndent(bl, "", "  ")
-		if err := os.WriteFile(*writeBaseline, append(raw, '\n'), 0o644); err != nil {
+		if err := eval.WriteBaseline(*writeBaseline, rep, *data, info.Name+" "+info.Version); err != nil {
 			return err
 		}
 	}
@@ -172,7 +152,8 @@ func evaluateModel(ctx context.Context, m *linear.Model, exs []dataset.Example, 
 	if err != nil {
 		return nil, err
 	}
-	return eval.Evaluate(ctx, eng, exs, opt)
+	rep, _, err := eval.Evaluate(ctx, eng, exs, opt, eval.RunOptions{})
+	return rep, err
 }
 
 // crossValidate reports the mean and spread of held-out figures of the
