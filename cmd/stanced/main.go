@@ -12,29 +12,28 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"golang.org/x/term"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 
 	"github.com/stanceproject/stance/engine"
 	"github.com/stanceproject/stance/internal/connlimit"
 	"github.com/stanceproject/stance/internal/envflag"
+	"github.com/stanceproject/stance/internal/logging"
+	"github.com/stanceproject/stance/internal/signals"
 	"github.com/stanceproject/stance/internal/tlsconf"
 	"github.com/stanceproject/stance/internal/usage"
 	"github.com/stanceproject/stance/server"
 )
 
 func main() {
-	ctx, hurry, stop := stopSignals()
+	ctx, hurry, stop := signals.Stop()
 	defer stop()
 	if err := run(ctx, hurry, os.Args[1:], os.Stderr, nil); err != nil {
 		if errors.Is(err, flag.ErrHelp) { // --help asked for the usage: not an error
@@ -44,29 +43,6 @@ func main() {
 		stop()
 		os.Exit(2)
 	}
-}
-
-// stopSignals returns a context that ends on the first SIGTERM or SIGINT,
-// and a channel closed when the drain delay is to be skipped: on a second
-// signal, or at once for SIGINT when stdin is a terminal (a person pressed
-// Ctrl-C; no balancer is waiting to see the readiness flip).
-func stopSignals() (context.Context, <-chan struct{}, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	hurry := make(chan struct{})
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		sig := <-sigs
-		if sig == os.Interrupt && term.IsTerminal(int(os.Stdin.Fd())) {
-			close(hurry)
-			cancel()
-			return
-		}
-		cancel()
-		<-sigs
-		close(hurry)
-	}()
-	return ctx, hurry, func() { signal.Stop(sigs); cancel() }
 }
 
 type config struct {
@@ -156,15 +132,14 @@ func run(ctx context.Context, hurry <-chan struct{}, args []string, stderr io.Wr
 	if envErr != nil {
 		return envErr
 	}
-	log, err := newLogger(stderr, c.logLevel, c.logFormat)
+	log, err := logging.New(stderr, c.logLevel, c.logFormat)
 	if err != nil {
 		return err
 	}
 
 	// SIGHUP is caught from the start: its default would end the process.
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+	hup, unhup := signals.Hangup()
+	defer unhup()
 	sources, err := engine.ParseSources(c.models.values)
 	if err != nil {
 		return fmt.Errorf("--model: %w", err)
@@ -238,7 +213,8 @@ func run(ctx context.Context, hurry <-chan struct{}, args []string, stderr io.Wr
 	if c.watch {
 		go reg.Watch(ctx, 2*time.Second)
 	}
-	go reloadOnHangup(ctx, reg, hup, func() { reloadCredentials(log, tlsFiles, gcfg.Auth, c.tokens) })
+	// Credentials first: revoking a token must not wait for models to load.
+	go signals.Each(ctx, hup, func() { reloadCredentials(log, tlsFiles, gcfg.Auth, c.tokens) }, func() { _ = reg.Reload(ctx) })
 	select {
 	case err := <-serveErr:
 		return err
@@ -246,21 +222,6 @@ func run(ctx context.Context, hurry <-chan struct{}, args []string, stderr io.Wr
 	}
 	srv.Drain(g, c.drainDelay, c.grace, hurry)
 	return nil
-}
-
-func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: %w", level, err)
-	}
-	opts := &slog.HandlerOptions{Level: lvl}
-	switch format {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
-	}
-	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
 // reloadCredentials reads the TLS files and the token file again, each
@@ -278,20 +239,6 @@ func reloadCredentials(log *slog.Logger, files *tlsconf.Server, auth *server.Aut
 			log.Error("token reload rejected; the current tokens stay", "err", err)
 		} else {
 			log.Info("tokens reloaded", "file", tokens)
-		}
-	}
-}
-
-// reloadOnHangup reloads the credentials, then the models, on each
-// SIGHUP until ctx ends: revoking a token must not wait for models to load.
-func reloadOnHangup(ctx context.Context, reg *engine.Registry, hup <-chan os.Signal, credentials func()) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-hup:
-			credentials()
-			_ = reg.Reload(ctx) // each rejection is logged and counted
 		}
 	}
 }
