@@ -224,3 +224,39 @@ func TestParseFeatures(t *testing.T) {
 		}
 	}
 }
+
+func TestParseLists(t *testing.T) {
+	l2, err := linear.ParseL2("1e-6, 3e-5")
+	if err != nil || len(l2) != 2 || l2[1] != 3e-5 {
+		t.Errorf("ParseL2 = %v, %v", l2, err)
+	}
+	for _, bad := range []string{"0", "-1", "inf", "x", "1e-6,"} {
+		if _, err := linear.ParseL2(bad); err == nil || !strings.Contains(err.Error(), "not a positive finite number") {
+			t.Errorf("ParseL2(%q) = %v, want it refused", bad, err)
+		}
+	}
+	grid, err := linear.ParseGrid("default, default+chars")
+	if err != nil || len(grid) != 2 || grid[0] != linear.DefaultFeatures || grid[1].CharMax != 5 {
+		t.Errorf("ParseGrid = %+v, %v", grid, err)
+	}
+	if _, err := linear.ParseGrid("default,chars"); err == nil {
+		t.Errorf("ParseGrid with a bad item: no error")
+	}
+}
+
+func TestReadLabels(t *testing.T) {
+	dir := t.TempDir()
+	good, bad := filepath.Join(dir, "labels.json"), filepath.Join(dir, "bad.json")
+	for path, data := range map[string]string{good: `[{"name": "pro", "description": "For."}, {"name": "none"}]`, bad: `{"name": "pro"}`} {
+		if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	labels, err := linear.ReadLabels(good)
+	if err != nil || len(labels) != 2 || labels[0].Name != "pro" || labels[0].Description != "For." {
+		t.Errorf("ReadLabels = %+v, %v", labels, err)
+	}
+	if _, err := linear.ReadLabels(bad); err == nil || !strings.Contains(err.Error(), bad) {
+		t.Errorf("ReadLabels of an object = %v, want an error naming the file", err)
+	}
+}

@@ -10,8 +10,11 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -804,4 +807,46 @@ func (m *Model) contentVersion() (string, error) {
 	h.Write(m.tokJSON)
 	h.Write(m.lexJSON)
 	return hex.EncodeToString(h.Sum(nil))[:12], nil
+}
+
+// ReadLabels reads a JSON file of [{name, description}] that fixes a
+// model's label order and descriptions.
+func ReadLabels(path string) ([]LabelEntry, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var labels []LabelEntry
+	if err := json.Unmarshal(raw, &labels); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return labels, nil
+}
+
+// ParseL2 reads a comma-separated list of L2 strengths, each a positive
+// finite number.
+func ParseL2(list string) ([]float64, error) {
+	var out []float64
+	for _, f := range strings.Split(list, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || !(v > 0) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("%q is not a positive finite number", f)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// ParseGrid reads a comma-separated list of feature sets (see
+// ParseFeatures).
+func ParseGrid(list string) ([]Features, error) {
+	var out []Features
+	for _, spec := range strings.Split(list, ",") {
+		f, err := ParseFeatures(strings.TrimSpace(spec))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
 }

@@ -36,3 +36,9 @@ func Load(dir string) (*linear.Model, error) {
 	}
 	return linear.LoadDir(dir)
 }
+
+// DefaultTokenizer returns the default model's tokenizer.json, which
+// models trained here share.
+func DefaultTokenizer() ([]byte, error) {
+	return Default.ReadFile("default/" + linear.TokenizerFile)
+}

@@ -1,12 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/stanceproject/stance/dataset"
+	"github.com/stanceproject/stance/linear"
 )
 
 func (e env) dataCheck(args []string) error {
@@ -20,13 +19,9 @@ func (e env) dataCheck(args []string) error {
 		fs.Usage()
 		return errors.New("data check: no files")
 	}
-	raw, err := os.ReadFile(*labelsFile)
+	defs, err := linear.ReadLabels(*labelsFile)
 	if err != nil {
 		return err
-	}
-	var defs []struct{ Name string }
-	if err := json.Unmarshal(raw, &defs); err != nil {
-		return fmt.Errorf("%s: %w", *labelsFile, err)
 	}
 	var labels []string
 	for _, d := range defs {

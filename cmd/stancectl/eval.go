@@ -159,7 +159,7 @@ func evaluateModel(ctx context.Context, m *linear.Model, exs []dataset.Example, 
 // crossValidate reports the mean and spread of held-out figures of the
 // given training options over k folds of one data file.
 func (e env) crossValidate(ctx context.Context, exs []dataset.Example, k int, seed uint64, l2 float64, chars bool, lexicon []byte, asJSON bool) error {
-	tok, err := models.Default.ReadFile("default/" + linear.TokenizerFile)
+	tok, err := models.DefaultTokenizer()
 	if err != nil {
 		return err
 	}

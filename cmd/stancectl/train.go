@@ -4,14 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/stanceproject/stance/dataset"
@@ -47,41 +44,29 @@ func (e env) train(ctx context.Context, args []string) error {
 	}
 	opt := rf.options()
 	cfg := linear.TrainConfig{Name: *name, Description: *desc, Folds: *folds, Seed: *seed, Data: map[string]linear.DataRef{}}
+	var err error
 	if *labelsFile != "" {
-		raw, err := os.ReadFile(*labelsFile)
-		if err != nil {
+		if cfg.Labels, err = linear.ReadLabels(*labelsFile); err != nil {
 			return err
-		}
-		if err := json.Unmarshal(raw, &cfg.Labels); err != nil {
-			return fmt.Errorf("%s: %w", *labelsFile, err)
 		}
 		for _, l := range cfg.Labels {
 			opt.Labels = append(opt.Labels, l.Name)
 		}
 	}
 	if *l2 != "" {
-		for _, f := range strings.Split(*l2, ",") {
-			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-			if err != nil || !(v > 0) || math.IsInf(v, 0) {
-				return fmt.Errorf("train: --l2: %q is not a positive finite number", f)
-			}
-			cfg.L2 = append(cfg.L2, v)
+		if cfg.L2, err = linear.ParseL2(*l2); err != nil {
+			return fmt.Errorf("train: --l2: %w", err)
 		}
 	}
 	if *grid != "" {
-		for _, spec := range strings.Split(*grid, ",") {
-			f, err := linear.ParseFeatures(strings.TrimSpace(spec))
-			if err != nil {
-				return fmt.Errorf("train: --grid: %w", err)
-			}
-			cfg.Grid = append(cfg.Grid, f)
+		if cfg.Grid, err = linear.ParseGrid(*grid); err != nil {
+			return fmt.Errorf("train: --grid: %w", err)
 		}
 	}
-	var err error
 	if *tokFile != "" {
 		cfg.Tokenizer, err = os.ReadFile(*tokFile)
 	} else {
-		cfg.Tokenizer, err = models.Default.ReadFile("default/" + linear.TokenizerFile)
+		cfg.Tokenizer, err = models.DefaultTokenizer()
 	}
 	if err != nil {
 		return err

@@ -85,7 +85,7 @@ func TargetExamples() []linear.Example {
 // tokenizer, small hashed features and no cross-validation. labels may be
 // nil. The same arguments give the same model.
 func Train(name string, exs []linear.Example, labels []linear.LabelEntry) (*linear.Model, error) {
-	tok, err := models.Default.ReadFile("default/" + linear.TokenizerFile)
+	tok, err := models.DefaultTokenizer()
 	if err != nil {
 		return nil, err
 	}
