@@ -10,6 +10,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -56,6 +58,19 @@ type options struct {
 
 // Option configures New.
 type Option func(*options)
+
+// ReadToken returns the bearer token in file, trimmed of surrounding
+// space, or the environment variable STANCE_TOKEN when file is "".
+func ReadToken(file string) (string, error) {
+	if file == "" {
+		return os.Getenv("STANCE_TOKEN"), nil
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(raw)), nil
+}
 
 // WithModel sends requests that name no model to the served model name
 // instead of the server's default, and describes that model in Info.

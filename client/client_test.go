@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -453,5 +456,71 @@ func TestRawStub(t *testing.T) {
 	_, err = env.stub.Classify(rpcContext(t), &stancev1.ClassifyRequest{})
 	if status.Code(err) != codes.InvalidArgument {
 		t.Errorf("Classify(empty) code = %s, want InvalidArgument", status.Code(err))
+	}
+}
+
+func TestReadToken(t *testing.T) {
+	t.Setenv("STANCE_TOKEN", "from-env")
+	file := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(file, []byte("  from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ file, want string }{{"", "from-env"}, {file, "from-file"}} {
+		if got, err := client.ReadToken(tt.file); err != nil || got != tt.want {
+			t.Errorf("ReadToken(%q) = %q, %v; want %q", tt.file, got, err, tt.want)
+		}
+	}
+	if _, err := client.ReadToken(file + ".missing"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ReadToken of a missing file = %v, want ErrNotExist", err)
+	}
+}
+
+// TestModels asks a server of two models for each by name, through
+// WithModel and the requests' Model field.
+func TestModels(t *testing.T) {
+	t.Parallel()
+	plain := testModel(t)
+	targets, err := testmodel.Train("client-targets", testmodel.TargetExamples(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := testutil.Serve(t, testutil.Registry(t, engine.Config{}, plain, targets), server.Config{}, server.GRPCConfig{})
+	s.Server.SetReady(true)
+	dial := func(opts ...client.Option) *client.Client {
+		c, err := client.New("passthrough:///bufnet", append(opts, client.WithDialOptions(s.Dial))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	c, named := dial(), dial(client.WithModel("client-targets"))
+	list, err := c.List(rpcContext(t))
+	if err != nil || len(list) != 2 || list[0].Name != plain.ManifestRef().Name || !list[0].Default || list[1].Info.Version != targets.ManifestRef().Version {
+		t.Errorf("List = %+v, %v", list, err)
+	}
+	info, err := named.Info(rpcContext(t))
+	if err != nil || info.Version != targets.ManifestRef().Version {
+		t.Errorf("Info WithModel = %+v, %v; want the target model", info, err)
+	}
+	req := stance.Request{Text: "The minister praised the bloc and its members for their cooperation.", Target: "NATO"}
+	for _, tt := range []struct {
+		c       *client.Client
+		model   string
+		version string
+	}{{named, "", targets.ManifestRef().Version}, {c, "client-targets", targets.ManifestRef().Version}, {c, "", plain.ManifestRef().Version}} {
+		r := req
+		r.Model = tt.model
+		if tt.version == plain.ManifestRef().Version {
+			r.Target = ""
+		}
+		res, err := tt.c.ClassifyOne(rpcContext(t), r)
+		if err != nil || res.ModelVersion != tt.version {
+			t.Errorf("ClassifyOne(model %q) = version %s, %v; want %s", tt.model, res.ModelVersion, err, tt.version)
+		}
+	}
+	_, err = c.ModelInfo(rpcContext(t), "nope")
+	if stance.Code(err) != stance.ENotFound {
+		t.Errorf("ModelInfo(nope) = %v, want ENotFound", err)
 	}
 }

@@ -3,6 +3,7 @@ package dataset
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -247,4 +248,17 @@ func dedup(labels []string) []string {
 		}
 	}
 	return out
+}
+
+// Flags declares the data-reading flags of the commands that read data
+// files on fs, and returns a function giving their Options once parsed.
+func Flags(fs *flag.FlagSet) func() Options {
+	format := fs.String("format", "", "data format: jsonl, semeval or csv (default: from the file extension)")
+	text := fs.String("text-col", "", "CSV column of the text (default \"text\")")
+	label := fs.String("label-col", "", "CSV column of the labels, separated by | or ; (default \"labels\")")
+	target := fs.String("target-col", "", "CSV column of the target (default \"target\" when present)")
+	skip := fs.Bool("skip-bad", false, "skip malformed rows and report how many, instead of failing")
+	return func() Options {
+		return Options{Format: Format(*format), TextCol: *text, LabelCol: *label, TargetCol: *target, SkipBad: *skip}
+	}
 }

@@ -3,6 +3,7 @@ package dataset
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -452,5 +453,17 @@ func TestUnusedFields(t *testing.T) {
 	}
 	if got := UnusedFields(exs[2:]); got != "" {
 		t.Errorf("UnusedFields of rows using every field = %q, want empty", got)
+	}
+}
+
+func TestFlags(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	opts := Flags(fs)
+	if err := fs.Parse([]string{"--format", "csv", "--text-col", "body", "--label-col", "tags", "--target-col", "about", "--skip-bad"}); err != nil {
+		t.Fatal(err)
+	}
+	want := Options{Format: FormatCSV, TextCol: "body", LabelCol: "tags", TargetCol: "about", SkipBad: true}
+	if got := opts(); !cmp.Equal(got, want) {
+		t.Errorf("Options = %+v, want %+v", got, want)
 	}
 }

@@ -3,7 +3,9 @@ package eval
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"math/rand/v2"
@@ -108,4 +110,36 @@ func MeanSD(v []float64) [2]float64 {
 		s += (x - m) * (x - m)
 	}
 	return [2]float64{m, math.Sqrt(s / float64(max(1, len(v)-1)))}
+}
+
+// WriteJSON writes the figures as one JSON object with extra, such as
+// the training options, beside them.
+func (cv *CrossValidation) WriteJSON(w io.Writer, extra map[string]any) error {
+	out := map[string]any{"folds": cv.Folds, "grouped_by_batch": cv.Grouped, "macro_f1": MeanSD(cv.MacroF1), "macro_f1_folds": cv.MacroF1}
+	if len(cv.FAvg) > 0 {
+		out["f_avg"] = MeanSD(cv.FAvg)
+		out["f_avg_folds"] = cv.FAvg
+	}
+	maps.Copy(out, extra)
+	raw, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(w, string(raw))
+	return err
+}
+
+// WriteText writes the figures for people; setup says what was
+// cross-validated.
+func (cv *CrossValidation) WriteText(w io.Writer, setup string) error {
+	how := "random folds"
+	if cv.Grouped {
+		how = "folds of whole batches"
+	}
+	fmt.Fprintf(w, "%d-fold cross-validation (%s), %s\nmacro-F1 %s\n", cv.Folds, how, setup, FormatMeanSD(cv.MacroF1))
+	if len(cv.FAvg) > 0 {
+		_, err := fmt.Fprintf(w, "F_avg    %s\n", FormatMeanSD(cv.FAvg))
+		return err
+	}
+	return nil
 }

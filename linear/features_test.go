@@ -260,3 +260,11 @@ func TestReadLabels(t *testing.T) {
 		t.Errorf("ReadLabels of an object = %v, want an error naming the file", err)
 	}
 }
+
+func TestOnlyFunctionWords(t *testing.T) {
+	for feature, want := range map[string]bool{"the": true, "of the": true, ",": true, "piece:the": true, "piece:##ism": false, "hegemony": false, "the hegemony": false, "concept:the": false} {
+		if got := linear.OnlyFunctionWords(feature); got != want {
+			t.Errorf("OnlyFunctionWords(%q) = %v, want %v", feature, got, want)
+		}
+	}
+}

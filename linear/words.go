@@ -135,3 +135,18 @@ func IsFunctionWord(feature string) bool {
 	k := kindOf([]byte(feature))
 	return k == functionWord || k == punctWord
 }
+
+// OnlyFunctionWords reports whether a feature is made only of function
+// words and punctuation ("the", "of the", ","; "piece:the" of models that
+// name pieces so).
+func OnlyFunctionWords(feature string) bool {
+	if strings.HasPrefix(feature, "concept:") {
+		return false
+	}
+	for _, w := range strings.Fields(strings.TrimPrefix(feature, "piece:")) {
+		if !IsFunctionWord(strings.TrimPrefix(w, "##")) {
+			return false
+		}
+	}
+	return true
+}

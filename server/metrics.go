@@ -2,8 +2,13 @@ package server
 
 import (
 	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/stanceproject/stance"
 )
@@ -107,4 +112,16 @@ func (c modelCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(reloadsDesc, prometheus.CounterValue, float64(s.Reloads), s.Name, "ok")
 		ch <- prometheus.MustNewConstMetric(reloadsDesc, prometheus.CounterValue, float64(s.FailedReloads), s.Name, "error")
 	}
+}
+
+// ServeMetrics serves g's metrics over HTTP at /metrics on addr until the
+// returned function is called; a failure to serve is logged.
+func ServeMetrics(addr string, g prometheus.Gatherer, log *slog.Logger) (stop func()) {
+	ms := &http.Server{Addr: addr, Handler: promhttp.HandlerFor(g, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := ms.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics server", "err", err)
+		}
+	}()
+	return func() { ms.Close() }
 }

@@ -1,11 +1,10 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"strings"
 
 	"github.com/stanceproject/stance"
 	"github.com/stanceproject/stance/client"
@@ -13,31 +12,7 @@ import (
 	"github.com/stanceproject/stance/engine"
 	"github.com/stanceproject/stance/internal/envflag"
 	"github.com/stanceproject/stance/internal/tlsconf"
-	"github.com/stanceproject/stance/models"
 )
-
-// readFlagValues are the data-reading flags shared by train and eval.
-type readFlagValues struct {
-	format, textCol, labelCol, targetCol *string
-	skipBad                              *bool
-}
-
-func readFlags(fs *flag.FlagSet) readFlagValues {
-	return readFlagValues{
-		format:    fs.String("format", "", "data format: jsonl, semeval or csv (default: from the file extension)"),
-		textCol:   fs.String("text-col", "", "CSV column of the text (default \"text\")"),
-		labelCol:  fs.String("label-col", "", "CSV column of the labels, separated by | or ; (default \"labels\")"),
-		targetCol: fs.String("target-col", "", "CSV column of the target (default \"target\" when present)"),
-		skipBad:   fs.Bool("skip-bad", false, "skip malformed rows and report how many, instead of failing"),
-	}
-}
-
-func (r readFlagValues) options() dataset.Options {
-	return dataset.Options{
-		Format: dataset.Format(*r.format), TextCol: *r.textCol, LabelCol: *r.labelCol,
-		TargetCol: *r.targetCol, SkipBad: *r.skipBad,
-	}
-}
 
 // readData reads a data file for eval or train. It says once on stderr
 // how many rows were skipped as malformed and how many carried fields or
@@ -82,15 +57,8 @@ func (c connFlagValues) open() (stance.DocumentClassifier, func(), error) {
 		if *c.modelName != "" {
 			return nil, nil, errors.New("--model-name chooses among a server's models; with --local, choose the model with --model DIR")
 		}
-		m, err := models.Load(*c.model)
-		if err != nil {
-			return nil, nil, err
-		}
-		eng, err := engine.New(m, engine.Config{})
-		if err != nil {
-			return nil, nil, err
-		}
-		return eng, func() {}, nil
+		reg, err := engine.Open(context.Background(), []engine.Source{{Dir: *c.model}}, engine.Config{}, nil)
+		return reg, func() {}, err
 	}
 	opts := []client.Option{client.WithModel(*c.modelName)}
 	if *c.caFile != "" || *c.certFile != "" {
@@ -100,13 +68,9 @@ func (c connFlagValues) open() (stance.DocumentClassifier, func(), error) {
 		}
 		opts = append(opts, client.WithTLS(cfg))
 	}
-	token := os.Getenv("STANCE_TOKEN")
-	if *c.tokenFile != "" {
-		raw, err := os.ReadFile(*c.tokenFile)
-		if err != nil {
-			return nil, nil, err
-		}
-		token = strings.TrimSpace(string(raw))
+	token, err := client.ReadToken(*c.tokenFile)
+	if err != nil {
+		return nil, nil, err
 	}
 	if token != "" {
 		opts = append(opts, client.WithToken(token))

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/stanceproject/stance"
 	"github.com/stanceproject/stance/dataset"
@@ -37,7 +36,7 @@ func (e env) eval(ctx context.Context, args []string) error {
 	explainShare := fs.Bool("explain-share", false, "also measure the share of the explanation weight that function words and punctuation carry")
 	lexFile := fs.String("lexicon", "", "with --cv: the concept lexicon `FILE` to train with")
 	cf := connFlags(fs)
-	rf := readFlags(fs)
+	readOpts := dataset.Flags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -45,7 +44,7 @@ func (e env) eval(ctx context.Context, args []string) error {
 		fs.Usage()
 		return errors.New("eval: --data is required")
 	}
-	exs, err := e.readData(*data, rf.options())
+	exs, err := e.readData(*data, readOpts())
 	if err != nil {
 		return err
 	}
@@ -86,7 +85,7 @@ func (e env) eval(ctx context.Context, args []string) error {
 		return err
 	}
 	if *explainShare {
-		share := eval.FunctionWordShare(results, onlyFunctionWords)
+		share := eval.FunctionWordShare(results, linear.OnlyFunctionWords)
 		rep.FunctionWordShare = &share
 	}
 	if *reportDir != "" {
@@ -189,37 +188,7 @@ func (e env) crossValidate(ctx context.Context, exs []dataset.Example, k int, se
 		return fmt.Errorf("eval: --cv: %w", err)
 	}
 	if asJSON {
-		out := map[string]any{"folds": k, "grouped_by_batch": cv.Grouped, "l2": cfg.L2, "features": feat, "macro_f1": eval.MeanSD(cv.MacroF1), "macro_f1_folds": cv.MacroF1}
-		if len(cv.FAvg) > 0 {
-			out["f_avg"] = eval.MeanSD(cv.FAvg)
-			out["f_avg_folds"] = cv.FAvg
-		}
-		raw, _ := json.Marshal(out)
-		fmt.Fprintln(e.stdout, string(raw))
-		return nil
+		return cv.WriteJSON(e.stdout, map[string]any{"l2": cfg.L2, "features": feat})
 	}
-	how := "random folds"
-	if cv.Grouped {
-		how = "folds of whole batches"
-	}
-	fmt.Fprintf(e.stdout, "%d-fold cross-validation (%s), features %+v\nmacro-F1 %s\n", k, how, feat, eval.FormatMeanSD(cv.MacroF1))
-	if len(cv.FAvg) > 0 {
-		fmt.Fprintf(e.stdout, "F_avg    %s\n", eval.FormatMeanSD(cv.FAvg))
-	}
-	return nil
-}
-
-// onlyFunctionWords reports whether a feature is made only of function
-// words and punctuation ("the", "of the", ","; "piece:the" of models that
-// name pieces so).
-func onlyFunctionWords(feature string) bool {
-	if strings.HasPrefix(feature, "concept:") {
-		return false
-	}
-	for _, w := range strings.Fields(strings.TrimPrefix(feature, "piece:")) {
-		if !linear.IsFunctionWord(strings.TrimPrefix(w, "##")) {
-			return false
-		}
-	}
-	return true
+	return cv.WriteText(e.stdout, fmt.Sprintf("features %+v", feat))
 }

@@ -34,7 +34,7 @@ func (e env) train(ctx context.Context, args []string) error {
 	grid := fs.String("grid", "", "feature sets cross-validation compares, comma-separated, each `default` or default joined with +chars (character 3–5-grams), +allwords (function words and punctuation as features), +nostems, +nonegation, +concepts (needs --lexicon); the default compares default and default+chars, each also +concepts with --lexicon")
 	lexFile := fs.String("lexicon", "", "concept lexicon `FILE` (JSON); cross-validation compares features with and without it")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	rf := readFlags(fs)
+	readOpts := dataset.Flags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (e env) train(ctx context.Context, args []string) error {
 		fs.Usage()
 		return errors.New("train: --train and --out are required")
 	}
-	opt := rf.options()
+	opt := readOpts()
 	cfg := linear.TrainConfig{Name: *name, Description: *desc, Folds: *folds, Seed: *seed, Data: map[string]linear.DataRef{}}
 	var err error
 	if *labelsFile != "" {

@@ -10,14 +10,12 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
@@ -48,7 +46,7 @@ func main() {
 type config struct {
 	addr, metricsAddr, logLevel, logFormat          string
 	tlsCert, tlsKey, clientCA, tokens               string
-	models                                          modelFlag
+	models                                          []string
 	openReflection, watch                           bool
 	maxTextBytes, maxBatch, maxDocBytes, maxDocSent int
 	maxRecvBytes, maxStreams, maxTargetBytes        int
@@ -61,11 +59,8 @@ type config struct {
 func flags(fs *flag.FlagSet, c *config) error {
 	e := envflag.Set{FS: fs}
 	e.String(&c.addr, "addr", "STANCE_ADDR", "localhost:50051", "listen on `HOST:PORT`")
-	if v := envflag.Get("STANCE_MODEL", ""); v != "" {
-		c.models = modelFlag{values: []string{v}, fromEnv: true}
-	}
-	fs.Var(&c.models, "model", "serve the model in `[NAME=]DIR`; repeat with NAME=DIR to serve several side by side, chosen by name in requests. "+
-		"A bare DIR is the default model, served under its manifest's name (default: the embedded default model) (env STANCE_MODEL)")
+	e.Strings(&c.models, "model", "STANCE_MODEL", "serve the model in `[NAME=]DIR`; repeat with NAME=DIR to serve several side by side, chosen by name in requests. "+
+		"A bare DIR is the default model, served under its manifest's name (default: the embedded default model)")
 	e.String(&c.metricsAddr, "metrics-addr", "STANCE_METRICS_ADDR", "", "serve Prometheus metrics on `HOST:PORT` at /metrics (default: off)")
 	e.String(&c.logLevel, "log-level", "STANCE_LOG_LEVEL", "info", "log level: debug (one line per call), info, warn or error")
 	e.String(&c.logFormat, "log-format", "STANCE_LOG_FORMAT", "text", "log format: text or json")
@@ -90,23 +85,6 @@ func flags(fs *flag.FlagSet, c *config) error {
 	e.Duration(&c.grace, "grace-period", "STANCE_GRACE_PERIOD", 10*time.Second, "on SIGTERM, how long calls in flight may take to finish")
 	e.Duration(&c.drainDelay, "drain-delay", "STANCE_DRAIN_DELAY", 5*time.Second, "on SIGTERM, how long readiness reports NOT_SERVING while calls are still served, before the grace period; a second signal, or SIGINT at a terminal, skips it")
 	return e.Err()
-}
-
-// modelFlag gathers the --model values; a flag replaces the value of
-// STANCE_MODEL.
-type modelFlag struct {
-	values  []string
-	fromEnv bool
-}
-
-func (f *modelFlag) String() string { return strings.Join(f.values, " ") }
-
-func (f *modelFlag) Set(v string) error {
-	if f.fromEnv {
-		*f = modelFlag{}
-	}
-	f.values = append(f.values, v)
-	return nil
 }
 
 // defaultMaxConnections is the default of --max-connections.
@@ -140,7 +118,7 @@ func run(ctx context.Context, hurry <-chan struct{}, args []string, stderr io.Wr
 	// SIGHUP is caught from the start: its default would end the process.
 	hup, unhup := signals.Hangup()
 	defer unhup()
-	sources, err := engine.ParseSources(c.models.values)
+	sources, err := engine.ParseSources(c.models)
 	if err != nil {
 		return fmt.Errorf("--model: %w", err)
 	}
@@ -189,13 +167,7 @@ func run(ctx context.Context, hurry <-chan struct{}, args []string, stderr io.Wr
 	// probe; the short handshake timeout reaps those that speak too little.
 	lis = connlimit.New(lis, c.maxConns)
 	if c.metricsAddr != "" {
-		ms := &http.Server{Addr: c.metricsAddr, Handler: promhttp.HandlerFor(prom, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
-		go func() {
-			if err := ms.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error("metrics server", "err", err)
-			}
-		}()
-		defer ms.Close()
+		defer server.ServeMetrics(c.metricsAddr, prom, log)()
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- g.Serve(lis) }()

@@ -481,17 +481,3 @@ func TestGrpcurl(t *testing.T) {
 		t.Errorf("grpcurl Classify = %+v, want %d scores from version %s", resp.Result, len(m.Labels()), m.ManifestRef().Version)
 	}
 }
-
-// TestModelFlag checks that --model flags replace the environment's value
-// and gather in order.
-func TestModelFlag(t *testing.T) {
-	f := modelFlag{values: []string{"/env/model"}, fromEnv: true}
-	for _, v := range []string{"semeval=/m/semeval", "/m/news"} {
-		if err := f.Set(v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if want := []string{"semeval=/m/semeval", "/m/news"}; !slices.Equal(f.values, want) {
-		t.Errorf("values %q, want %q", f.values, want)
-	}
-}

@@ -60,3 +60,33 @@ func parse[T any](s *Set, env string, def T, conv func(string) (T, error), what 
 	}
 	return x
 }
+
+// Strings declares a repeatable flag gathering its values in order; the
+// variable gives one value, which the flag's first use replaces.
+func (s *Set) Strings(p *[]string, name, env, usage string) {
+	*p = nil
+	if v := Get(env, ""); v != "" {
+		*p = []string{v}
+	}
+	s.FS.Var(&stringsFlag{p: p, fromEnv: *p != nil}, name, usage+" (env "+env+")")
+}
+
+type stringsFlag struct {
+	p       *[]string
+	fromEnv bool
+}
+
+func (s *stringsFlag) String() string {
+	if s.p == nil {
+		return ""
+	}
+	return fmt.Sprint(*s.p)
+}
+
+func (s *stringsFlag) Set(v string) error {
+	if s.fromEnv {
+		*s.p, s.fromEnv = nil, false
+	}
+	*s.p = append(*s.p, v)
+	return nil
+}

@@ -2,6 +2,7 @@ package envflag
 
 import (
 	"flag"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -35,5 +36,27 @@ func TestSet(t *testing.T) {
 	}
 	if u := fs.Lookup("str").Usage; u != "a string (env T_STR)" {
 		t.Errorf("usage %q, want the variable named", u)
+	}
+}
+
+func TestStrings(t *testing.T) {
+	t.Setenv("T_MODEL", "/env/dir")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "[/env/dir]"},
+		{[]string{"-model", "a=/x", "-model", "/y"}, "[a=/x /y]"},
+	} {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		var got []string
+		e := Set{FS: fs}
+		e.Strings(&got, "model", "T_MODEL", "models")
+		if err := fs.Parse(tt.args); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != tt.want {
+			t.Errorf("%q: %v, want %s (flags replace the variable)", tt.args, got, tt.want)
+		}
 	}
 }
