@@ -260,7 +260,14 @@ func (e *Engine) run(m *linear.Model, r stance.Request) (stance.Result, error) {
 		res.Unsupported = true
 		return res, nil
 	}
-	p, err := m.Predict(r.Text, r.Target)
+	var p linear.Prediction
+	var ex []stance.Explanation
+	var err error
+	if r.Explain {
+		p, ex, err = m.PredictExplained(r.Text, r.Target)
+	} else {
+		p, err = m.Predict(r.Text, r.Target)
+	}
 	if err != nil {
 		return stance.Result{}, err
 	}
@@ -270,24 +277,16 @@ func (e *Engine) run(m *linear.Model, r stance.Request) (stance.Result, error) {
 	}
 	res.Top = man.Labels[p.Top].Name
 	res.Abstained = p.Abstained
-	if len(p.Labels) > 0 {
-		res.Labels = make([]string, len(p.Labels))
-		for i, l := range p.Labels {
-			res.Labels[i] = man.Labels[l].Name
+	res.Labels = make([]string, len(p.Labels))
+	for i, l := range p.Labels {
+		res.Labels[i] = man.Labels[l].Name
+	}
+	for i := range ex {
+		if len(ex[i].Contributions) > e.cfg.MaxContributions {
+			ex[i].Contributions = ex[i].Contributions[:e.cfg.MaxContributions]
 		}
 	}
-	if r.Explain && len(p.Labels) > 0 {
-		ex, err := m.Explain(r.Text, r.Target, p.Labels)
-		if err != nil {
-			return stance.Result{}, err
-		}
-		for i := range ex {
-			if len(ex[i].Contributions) > e.cfg.MaxContributions {
-				ex[i].Contributions = ex[i].Contributions[:e.cfg.MaxContributions]
-			}
-		}
-		res.Explanations = ex
-	}
+	res.Explanations = ex
 	return res, nil
 }
 

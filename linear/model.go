@@ -200,12 +200,40 @@ func (m *Model) decide(logits []float64) Prediction {
 // contributions of every feature of text to its logit, strongest first,
 // merged by feature name. Contributions plus bias sum to the logit.
 func (m *Model) Explain(text, target string, labels []int) ([]stance.Explanation, error) {
+	x, err := m.namedFeatures(text, target)
+	if err != nil {
+		return nil, err
+	}
+	return m.explain(x, labels)
+}
+
+// PredictExplained classifies text and explains its predicted labels,
+// tokenizing and hashing the text once. The target must have passed
+// CheckTarget.
+func (m *Model) PredictExplained(text, target string) (Prediction, []stance.Explanation, error) {
+	x, err := m.namedFeatures(text, target)
+	if err != nil {
+		return Prediction{}, nil, err
+	}
+	s := &scratch{x: *x, logits: make([]float64, len(m.labels))}
+	m.score(s)
+	p := m.decide(s.logits)
+	ex, err := m.explain(x, p.Labels)
+	return p, ex, err
+}
+
+// namedFeatures extracts the features of text with their names.
+func (m *Model) namedFeatures(text, target string) (*extractor, error) {
 	var enc tokenize.Encoding
 	if err := m.tok.Encode(text, &enc); err != nil {
 		return nil, err
 	}
-	x := extractor{cfg: m.manifest.Features, lex: m.lex, names: []string{}}
+	x := &extractor{cfg: m.manifest.Features, lex: m.lex, names: []string{}}
 	x.extract(&enc, m.tok, m.targets[target], target)
+	return x, nil
+}
+
+func (m *Model) explain(x *extractor, labels []int) ([]stance.Explanation, error) {
 	v := scale(len(x.hashes), m.manifest.Features.MinNorm)
 	L := len(m.labels)
 	mask := uint64(m.manifest.Features.Dim - 1)

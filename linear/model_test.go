@@ -358,3 +358,29 @@ func TestPredictConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestPredictExplained checks that one pass gives what Predict and
+// Explain give separately.
+func TestPredictExplained(t *testing.T) {
+	m := trained(t)
+	for _, text := range []string{"China and Russia will build a multipolar world together.", "The spokesman condemned American hegemony.", "Talks were held on Monday."} {
+		p, ex, err := m.PredictExplained(text, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := m.Predict(text, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantEx, err := m.Explain(text, "", want.Labels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, p); diff != "" {
+			t.Errorf("%q: prediction differs from Predict (-want +got):\n%s", text, diff)
+		}
+		if diff := cmp.Diff(wantEx, ex); diff != "" {
+			t.Errorf("%q: explanations differ from Explain (-want +got):\n%s", text, diff)
+		}
+	}
+}

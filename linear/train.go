@@ -652,47 +652,54 @@ func (t *trainer) tuneThresholds(probs [][]float64, y [][]bool) []float64 {
 		return th
 	}
 	for l := range th {
-		type py struct {
-			p   float64
-			pos bool
-		}
-		rows := make([]py, len(probs))
+		p, pos := make([]float64, len(probs)), make([]bool, len(probs))
 		total := 0
 		for i := range probs {
-			rows[i] = py{probs[i][l], y[i][l]}
-			if y[i][l] {
+			p[i], pos[i] = probs[i][l], y[i][l]
+			if pos[i] {
 				total++
 			}
 		}
-		th[l] = 0.5
-		if total == 0 {
-			continue
-		}
-		slices.SortFunc(rows, func(a, b py) int { return cmp.Compare(b.p, a.p) })
-		bestF1, tp := -1.0, 0
-		for k, r := range rows {
-			if r.pos {
-				tp++
-			}
-			if k+1 < len(rows) && rows[k+1].p == r.p {
-				continue
-			}
-			f1 := 2 * float64(tp) / float64(k+1+total)
-			if f1 > bestF1 {
-				bestF1 = f1
-				next := 0.0
-				if k+1 < len(rows) {
-					next = rows[k+1].p
-				}
-				th[l] = (r.p + next) / 2
-			}
-		}
-		th[l] = round4(min(max(th[l], 0.01), 0.99))
+		th[l] = sweep(p, pos, total, 0.5)
 	}
 	if x := t.exclusiveIndex(); x >= 0 {
 		th[x] = t.tuneExclusive(probs, y, th, x)
 	}
 	return th
+}
+
+// sweep returns the threshold, midway between consecutive distinct
+// probabilities, that maximises F1 over the examples of probabilities p
+// and gold pos, of total gold positives in all (some may lie outside p);
+// clamped to [0.01, 0.99] and rounded. Without positives or examples it
+// returns fallback.
+func sweep(p []float64, pos []bool, total int, fallback float64) float64 {
+	if total == 0 || len(p) == 0 {
+		return fallback
+	}
+	order := make([]int, len(p))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(p[b], p[a]) })
+	best, bestF1, tp := fallback, -1.0, 0
+	for k, i := range order {
+		if pos[i] {
+			tp++
+		}
+		if k+1 < len(order) && p[order[k+1]] == p[i] {
+			continue // ties fall on the same side of any threshold
+		}
+		if f1 := 2 * float64(tp) / float64(k+1+total); f1 > bestF1 {
+			bestF1 = f1
+			next := 0.0
+			if k+1 < len(order) {
+				next = p[order[k+1]]
+			}
+			best = (p[i] + next) / 2
+		}
+	}
+	return round4(min(max(best, 0.01), 0.99))
 }
 
 func (t *trainer) exclusiveIndex() int {
@@ -725,32 +732,7 @@ func (t *trainer) tuneExclusive(probs [][]float64, y [][]bool, th []float64, x i
 			pos = append(pos, y[i][x])
 		}
 	}
-	if total == 0 || len(cands) == 0 {
-		return th[x]
-	}
-	order := make([]int, len(cands))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(cands[b], cands[a]) })
-	best, bestF1, tp := th[x], -1.0, 0
-	for k, i := range order {
-		if pos[i] {
-			tp++
-		}
-		if k+1 < len(order) && cands[order[k+1]] == cands[i] {
-			continue
-		}
-		if f1 := 2 * float64(tp) / float64(k+1+total); f1 > bestF1 {
-			bestF1 = f1
-			next := 0.0
-			if k+1 < len(order) {
-				next = cands[order[k+1]]
-			}
-			best = (cands[i] + next) / 2
-		}
-	}
-	return round4(min(max(best, 0.01), 0.99))
+	return sweep(cands, pos, total, th[x])
 }
 
 // macroF1 is the mean per-label F1 of decided predictions.
