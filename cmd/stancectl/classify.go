@@ -53,7 +53,7 @@ func (e env) classify(ctx context.Context, args []string) error {
 	var tab *render.Table
 	if !*asJSON {
 		tab = render.NewTable("TEXT")
-		defer tab.WriteTo(out) // keep the rows already classified if a later chunk fails
+		defer tab.Write(out) // keep the rows already classified if a later chunk fails
 	}
 	failed := 0
 	emit := func(line int, text string, r stance.Result) error {

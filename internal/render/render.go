@@ -127,8 +127,8 @@ func (t *Table) Add(text string, r stance.Result) {
 	t.notes = append(t.notes, notes)
 }
 
-// WriteTo writes the table to w.
-func (t *Table) WriteTo(w io.Writer) error {
+// Write writes the table to w.
+func (t *Table) Write(w io.Writer) error {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	for _, r := range t.rows {
@@ -165,7 +165,7 @@ func Document(w io.Writer, doc stance.Document) error {
 	for _, s := range doc.Sentences {
 		tab.Add(s.Text, s.Result)
 	}
-	if err := tab.WriteTo(w); err != nil {
+	if err := tab.Write(w); err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
