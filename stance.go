@@ -4,9 +4,12 @@
 package stance
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // Request is one text to classify.
@@ -57,6 +60,34 @@ type Example struct {
 	// line).
 	File string
 	Line int
+}
+
+// BatchFolds deals examples to k folds by whole batches — the largest
+// batch first, each to the fold with the fewest examples so far; examples
+// without a batch form one of their own — and returns each example's fold.
+func BatchFolds(exs []Example, k int) []int {
+	size := map[string]int{}
+	for _, x := range exs {
+		size[x.Batch]++
+	}
+	order := slices.SortedFunc(maps.Keys(size), func(a, b string) int {
+		if c := cmp.Compare(size[b], size[a]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	load := make([]int, k)
+	fold := make(map[string]int, len(order))
+	for _, b := range order {
+		f := slices.Index(load, slices.Min(load))
+		fold[b] = f
+		load[f] += size[b]
+	}
+	out := make([]int, len(exs))
+	for i, x := range exs {
+		out[i] = fold[x.Batch]
+	}
+	return out
 }
 
 // Score is the probability a model gives one label.

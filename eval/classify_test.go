@@ -96,12 +96,12 @@ func mustRun(t *testing.T, c stance.Classifier, exs []stance.Example) []stance.R
 
 func TestFolds(t *testing.T) {
 	var exs []stance.Example
-	for i, b := range []string{"x", "x", "x", "y", "y", "z", ""} {
+	for i, b := range []string{"x", "x", "x", "y", "y", "z", "", ""} {
 		exs = append(exs, stance.Example{Text: fmt.Sprint(i), Batch: b})
 	}
 	fold, grouped := Folds(exs, 3, 1)
-	if !grouped || fold[0] != fold[1] || fold[1] != fold[2] || fold[3] != fold[4] || fold[0] == fold[3] || fold[3] == fold[5] || fold[6] != 0 {
-		t.Errorf("folds %v (grouped %v), want whole batches in distinct folds and the unbatched example in fold 0", fold, grouped)
+	if !grouped || fold[0] != fold[1] || fold[1] != fold[2] || fold[3] != fold[4] || fold[0] == fold[3] || fold[6] != fold[7] {
+		t.Errorf("folds %v (grouped %v), want whole batches in distinct folds, the unbatched examples together", fold, grouped)
 	}
 	fold, grouped = Folds(exs, 4, 1)
 	counts := make([]int, 4)

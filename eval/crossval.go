@@ -1,7 +1,6 @@
 package eval
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
-	"slices"
 
 	"github.com/stanceproject/stance"
 )
@@ -63,36 +61,20 @@ func CrossValidate(ctx context.Context, exs []stance.Example, k int, seed uint64
 	return cv, nil
 }
 
-// Folds assigns examples to k folds: whole batches, largest first to the
-// lightest fold, when the examples name at least k batches (examples
-// without one go with fold 0); else a shuffle by seed.
+// Folds assigns examples to k folds: whole batches (stance.BatchFolds;
+// examples without one form a batch of their own) when the examples name
+// at least k batches; else a shuffle by seed.
 func Folds(exs []stance.Example, k int, seed uint64) (fold []int, grouped bool) {
-	fold = make([]int, len(exs))
-	size := map[string]int{}
+	named := map[string]bool{}
 	for _, x := range exs {
 		if x.Batch != "" {
-			size[x.Batch]++
+			named[x.Batch] = true
 		}
 	}
-	if len(size) >= k {
-		batches := slices.SortedFunc(maps.Keys(size), func(a, b string) int {
-			if c := cmp.Compare(size[b], size[a]); c != 0 {
-				return c
-			}
-			return cmp.Compare(a, b)
-		})
-		load := make([]int, k)
-		of := map[string]int{}
-		for _, b := range batches {
-			f := slices.Index(load, slices.Min(load))
-			of[b] = f
-			load[f] += size[b]
-		}
-		for i, x := range exs {
-			fold[i] = of[x.Batch]
-		}
-		return fold, true
+	if len(named) >= k {
+		return stance.BatchFolds(exs, k), true
 	}
+	fold = make([]int, len(exs))
 	for j, i := range rand.New(rand.NewPCG(seed, 0xc0ffee)).Perm(len(exs)) {
 		fold[i] = j % k
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -549,36 +548,14 @@ func fitBinary(xs []sparse, n int, y []bool, l2 float64, maxEpochs int, seed uin
 	return w
 }
 
-// folds assigns each example to a fold. Examples with groups keep their
-// group together: the groups, largest first, each go to the fold with the
-// fewest examples so far. Examples without a group are shuffled by the
-// seed and dealt round the folds.
+// folds assigns each example to a fold. Examples with batches keep their
+// batch together (stance.BatchFolds); examples without are shuffled by the seed
+// and dealt round the folds.
 func (t *trainer) folds(exs []Example) []int {
+	if slices.ContainsFunc(exs, func(e Example) bool { return e.Batch != "" }) {
+		return stance.BatchFolds(exs, t.cfg.Folds)
+	}
 	f := make([]int, len(exs))
-	size := map[string]int{}
-	for _, e := range exs {
-		size[e.Batch]++
-	}
-	if len(size) > 1 || exs[0].Batch != "" {
-		groups := slices.Collect(maps.Keys(size))
-		slices.SortFunc(groups, func(a, b string) int {
-			if c := cmp.Compare(size[b], size[a]); c != 0 {
-				return c
-			}
-			return cmp.Compare(a, b)
-		})
-		load := make([]int, t.cfg.Folds)
-		fold := map[string]int{}
-		for _, g := range groups {
-			k := slices.Index(load, slices.Min(load))
-			fold[g] = k
-			load[k] += size[g]
-		}
-		for i, e := range exs {
-			f[i] = fold[e.Batch]
-		}
-		return f
-	}
 	perm := rand.New(rand.NewPCG(t.cfg.Seed, 0x5ca1ab1e)).Perm(len(exs))
 	for k, i := range perm {
 		f[i] = k % t.cfg.Folds
