@@ -10,6 +10,7 @@ package langid
 import (
 	_ "embed"
 	"math"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -55,20 +56,11 @@ type Result struct {
 func New() *Detector {
 	d := &Detector{whitelist: whatlanggo.Options{Whitelist: map[whatlanggo.Lang]bool{}}}
 	for l := range whatlanggo.Langs {
-		if code := l.Iso6391(); code != "en" && contains(Languages, code) {
+		if code := l.Iso6391(); code != "en" && slices.Contains(Languages, code) {
 			d.whitelist.Whitelist[l] = true
 		}
 	}
 	return d
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Likelihood ratios of one lower-case word's evidence, foreign against

@@ -146,12 +146,12 @@ func (x *extractor) extract(e *tokenize.Encoding, tk *tokenize.Tokenizer, target
 		x.names = x.names[:0]
 	}
 	word := func(i int) []byte { return e.Norm[e.Words[i][0]:e.Words[i][1]] }
+	x.wordHashes = x.wordHashes[:0]
+	for i := range e.Words {
+		x.wordHashes = append(x.wordHashes, fnv(seedWord, word(i)))
+	}
 	content := x.cfg.ContentWords || x.cfg.Negation
 	if content {
-		x.wordHashes = x.wordHashes[:0]
-		for i := range e.Words {
-			x.wordHashes = append(x.wordHashes, fnv(seedWord, word(i)))
-		}
 		x.kinds = wordKinds(x.kinds[:0], x.wordHashes, word)
 	}
 	// kind reports a word's class when the options need it, else contentWord.
@@ -164,14 +164,7 @@ func (x *extractor) extract(e *tokenize.Encoding, tk *tokenize.Tokenizer, target
 	var prev, prev2 uint64
 	negLeft := 0 // content words left in the current negation's scope
 	for i := range e.Words {
-		w := word(i)
-		var h uint64
-		if content {
-			h = x.wordHashes[i]
-		} else {
-			h = fnv(seedWord, w)
-		}
-		k := kind(i)
+		w, h, k := word(i), x.wordHashes[i], kind(i)
 		if !x.cfg.ContentWords || k == contentWord {
 			x.add(h, func() string { return string(word(i)) })
 		}

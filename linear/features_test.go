@@ -12,6 +12,7 @@ import (
 	"testing/fstest"
 
 	"github.com/stanceproject/stance/linear"
+	"github.com/stanceproject/stance/models"
 )
 
 // testLexicon is a small concept lexicon for the synthetic data.
@@ -27,11 +28,11 @@ var richFeatures = linear.Features{
 }
 
 var richModel = sync.OnceValues(func() (*linear.Model, error) {
-	cfg := syntheticConfig(nil)
-	var err error
-	if cfg.Tokenizer, err = os.ReadFile("../models/default/tokenizer.json"); err != nil {
+	tok, err := models.Default.ReadFile("default/tokenizer.json")
+	if err != nil {
 		return nil, err
 	}
+	cfg := syntheticConfig(tok)
 	cfg.Grid = []linear.Features{richFeatures}
 	cfg.Lexicon = []byte(testLexicon)
 	return linear.Train(synthetic(), nil, cfg)

@@ -30,7 +30,8 @@ type Tokenizer struct {
 	specials []string // added tokens the library matches in raw text
 	unk      int32
 	cache    *wordCache
-	maxWord  int // longer words are one [UNK]; see appendWord
+	maxWord  int       // longer words are one [UNK]; see appendWord
+	longWord *wordInfo // what every such word maps to
 }
 
 // Encoding is the result of [Tokenizer.Encode]. Its slices are reused by the
@@ -94,6 +95,7 @@ func Load(data []byte) (*Tokenizer, error) {
 		cache:   newWordCache(DefaultCacheBytes),
 		maxWord: cfg.Model.MaxInputCharsPerWord,
 	}
+	t.longWord = &wordInfo{pieces: []int32{t.unk}}
 	for tok, id := range cfg.Model.Vocab {
 		t.vocab[id] = tok
 	}
@@ -210,11 +212,8 @@ func (t *Tokenizer) appendWord(e *Encoding, start, end int32) {
 	w := int32(len(e.Words))
 	e.Words = append(e.Words, [2]int32{start, end})
 	word := e.Norm[start:end]
-	var info *wordInfo
-	switch {
-	case len(word) > t.maxWord && utf8.RuneCount(word) > t.maxWord:
-		info = &wordInfo{pieces: t.unkPieces()}
-	default:
+	info := t.longWord
+	if len(word) <= t.maxWord || utf8.RuneCount(word) <= t.maxWord {
 		if info = t.cache.get(word); info == nil {
 			info = &wordInfo{pieces: t.wordPieces(string(word)), stem: stem(string(word))}
 			t.cache.put(string(word), info)
@@ -226,8 +225,6 @@ func (t *Tokenizer) appendWord(e *Encoding, start, end int32) {
 	}
 	e.Stems = append(e.Stems, info.stem)
 }
-
-func (t *Tokenizer) unkPieces() []int32 { return []int32{t.unk} }
 
 // stem returns the Snowball English stem of a lower-case word.
 func stem(word string) string {
